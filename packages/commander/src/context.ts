@@ -1,0 +1,19 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { Config } from './config.js';
+import type { Db } from './db/connect.js';
+import type { PushHub } from './services/push-hub.js';
+import type { SigningKey } from './services/signing-key.js';
+import type { TelemetryMaintenance } from './services/telemetry-maintenance.js';
+
+/** Everything a route or service needs, passed explicitly rather than through globals. */
+export interface AppContext {
+  config: Config;
+  store: Db;
+  log: FastifyBaseLogger;
+  signingKey: SigningKey;
+  push: PushHub;
+  loginThrottle: LoginThrottle;
+  telemetry: TelemetryMaintenance;
+  now(): number;
+}

@@ -1,0 +1,201 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from './connect.js';
+
+/**
+ * Versioned migrations, applied in name order at start. Kysely's migrator records them in
+ * kysely_migration and takes a lock, so two commanders starting on one PostgreSQL do not race.
+ * Never edit a migration that has shipped: add a new one.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: migrations run before the typed schema exists
+type AnyDb = Kysely<any>;
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const autoId = dialect === 'postgres' ? 'bigserial' : 'integer';
+  return {
+    '0001_initial': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('username', 'text', (c) => c.notNull().unique())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text')
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('last_used_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('sessions_user').on('sessions').columns(['user_id', 'kind']).execute();
+        await db.schema
+          .createTable('sentries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('token_prefix', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('last_seen_at', 'bigint')
+          .addColumn('version', 'text')
+          .addColumn('hostname', 'text')
+          .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('state_revision', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('state_hash', 'text')
+          .execute();
+        await db.schema
+          .createTable('devices')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('sentry_id', 'text', (c) => c.notNull().references('sentries.id').onDelete('cascade'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('make', 'text')
+          .addColumn('model', 'text')
+          .addColumn('firmware', 'text')
+          .addColumn('algorithm', 'text')
+          .addColumn('hashrate', 'double precision')
+          .addColumn('power', 'double precision')
+          .addColumn('temp_max', 'double precision')
+          .addColumn('latest', 'text')
+          .addColumn('last_seen', 'bigint')
+          .addColumn('asic_type', 'text')
+          .addColumn('asic_ip', 'text')
+          .addColumn('asic_port', 'integer')
+          .addColumn('power_state', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('devices_sentry_key', ['sentry_id', 'key'])
+          .execute();
+        await db.schema
+          .createIndex('devices_kind_status')
+          .on('devices')
+          .columns(['kind', 'status'])
+          .execute();
+        await db.schema
+          .createTable('templates')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('coin', 'text')
+          .addColumn('algorithm', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('templates_type_name', ['type', 'name'])
+          .execute();
+        await db.schema
+          .createTable('playbooks')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('rig_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('software_name', 'text', (c) => c.notNull())
+          .addColumn('software_version', 'text', (c) => c.notNull())
+          .addColumn('script', 'text', (c) => c.notNull())
+          .addColumn('values_json', 'text', (c) => c.notNull())
+          .addColumn('worker_name', 'text')
+          .addColumn('api_port', 'integer', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('playbooks_rig_name', ['rig_id', 'name'])
+          .addUniqueConstraint('playbooks_rig_port', ['rig_id', 'api_port'])
+          .execute();
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('id', autoId, (c) =>
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+          )
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('actor_type', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('entity_type', 'text', (c) => c.notNull())
+          .addColumn('entity_id', 'text')
+          .addColumn('before_json', 'text')
+          .addColumn('after_json', 'text')
+          .addColumn('sensitive', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createIndex('audit_entity')
+          .on('audit_log')
+          .columns(['entity_type', 'entity_id'])
+          .execute();
+        for (const table of ['telemetry_raw']) {
+          await db.schema
+            .createTable(table)
+            .addColumn('device_id', 'text', (c) => c.notNull())
+            .addColumn('ts', 'bigint', (c) => c.notNull())
+            .addColumn('hashrate', 'double precision')
+            .addColumn('power', 'double precision')
+            .addColumn('temp', 'double precision')
+            .addColumn('fan', 'double precision')
+            .execute();
+          await db.schema.createIndex(`${table}_device_ts`).on(table).columns(['device_id', 'ts']).execute();
+          await db.schema.createIndex(`${table}_ts`).on(table).column('ts').execute();
+        }
+        for (const table of ['telemetry_5m', 'telemetry_1h']) {
+          await db.schema
+            .createTable(table)
+            .addColumn('device_id', 'text', (c) => c.notNull())
+            .addColumn('bucket', 'bigint', (c) => c.notNull())
+            .addColumn('hashrate', 'double precision')
+            .addColumn('power', 'double precision')
+            .addColumn('temp', 'double precision')
+            .addColumn('fan', 'double precision')
+            .addColumn('samples', 'integer', (c) => c.notNull())
+            .addPrimaryKeyConstraint(`${table}_pk`, ['device_id', 'bucket'])
+            .execute();
+          await db.schema.createIndex(`${table}_bucket`).on(table).column('bucket').execute();
+        }
+        await db.schema
+          .createTable('sentry_commands')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('sentry_id', 'text', (c) => c.notNull().references('sentries.id').onDelete('cascade'))
+          .addColumn('command', 'text', (c) => c.notNull())
+          .addColumn('args_json', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('output', 'text')
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('finished_at', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+class StaticProvider implements MigrationProvider {
+  constructor(private readonly list: Record<string, Migration>) {}
+  async getMigrations() {
+    return this.list;
+  }
+}
+
+export async function migrateToLatest(db: AnyDb, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticProvider(migrations(dialect)) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Cheap query for /readyz. */
+export async function ping(db: AnyDb): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,158 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types shared by SQLite and PostgreSQL. Timestamps are epoch milliseconds in bigint columns,
+ * booleans are 0/1 integers and JSON is text, so one query layer serves both databases.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  /** SHA-256 of the secret; the secret itself is only ever in the client's hands. */
+  token_hash: string;
+  id: string;
+  user_id: string;
+  kind: string; // 'session' | 'api'
+  name: string | null;
+  role: string;
+  prefix: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface SentriesTable {
+  id: string;
+  name: string;
+  kind: string;
+  token_hash: string;
+  token_prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_seen_at: number | null;
+  version: string | null;
+  hostname: string | null;
+  last_seq: number;
+  state_revision: number;
+  state_hash: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  sentry_id: string;
+  kind: string;
+  key: string;
+  name: string;
+  status: string;
+  make: string | null;
+  model: string | null;
+  firmware: string | null;
+  algorithm: string | null;
+  hashrate: number | null;
+  power: number | null;
+  temp_max: number | null;
+  latest: string | null;
+  last_seen: number | null;
+  asic_type: string | null;
+  asic_ip: string | null;
+  asic_port: number | null;
+  power_state: string | null;
+  created_at: number;
+}
+
+export interface TemplatesTable {
+  id: string;
+  name: string;
+  type: string;
+  value: string;
+  coin: string | null;
+  algorithm: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlaybooksTable {
+  id: string;
+  rig_id: string;
+  name: string;
+  software_name: string;
+  software_version: string;
+  script: string;
+  values_json: string;
+  worker_name: string | null;
+  api_port: number;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: number;
+  actor: string;
+  actor_type: string;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before_json: string | null;
+  after_json: string | null;
+  sensitive: number;
+}
+
+export interface TelemetryRawTable {
+  device_id: string;
+  ts: number;
+  hashrate: number | null;
+  power: number | null;
+  temp: number | null;
+  fan: number | null;
+}
+
+export interface TelemetryRollupTable {
+  device_id: string;
+  bucket: number;
+  hashrate: number | null;
+  power: number | null;
+  temp: number | null;
+  fan: number | null;
+  samples: number;
+}
+
+export interface SentryCommandsTable {
+  id: string;
+  sentry_id: string;
+  command: string;
+  args_json: string;
+  status: string;
+  output: string | null;
+  created_by: string;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  sentries: SentriesTable;
+  devices: DevicesTable;
+  templates: TemplatesTable;
+  playbooks: PlaybooksTable;
+  audit_log: AuditTable;
+  telemetry_raw: TelemetryRawTable;
+  telemetry_5m: TelemetryRollupTable;
+  telemetry_1h: TelemetryRollupTable;
+  sentry_commands: SentryCommandsTable;
+  settings: SettingsTable;
+}

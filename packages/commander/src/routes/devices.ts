@@ -1,0 +1,214 @@
+import {
+  asicUpdateSchema,
+  deviceListQuerySchema,
+  deviceSchema,
+  historyQuerySchema,
+  historyResponseSchema,
+} from '@mrm/protocol';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { requireUser } from '../auth/authenticate.js';
+import type { AppContext } from '../context.js';
+import { ApiError, notFound, unprocessable } from '../errors.js';
+import { audit } from '../services/audit.js';
+import { deviceView } from '../services/devices.js';
+import { chooseResolution, readHistory } from '../services/history.js';
+import type { App } from './app-type.js';
+import { idParams, okSchema } from './params.js';
+
+export function deviceRoutes(app: App, ctx: AppContext) {
+  const { db } = ctx.store;
+  const staleBefore = () => ctx.now() - ctx.config.sentryOfflineAfterMs;
+
+  const loadWithSentry = async (id: string) => {
+    const row = await db
+      .selectFrom('devices')
+      .innerJoin('sentries', 'sentries.id', 'devices.sentry_id')
+      .selectAll('devices')
+      .select('sentries.last_seen_at as sentry_last_seen')
+      .where('devices.id', '=', id)
+      .executeTakeFirst();
+    if (!row) throw notFound('device');
+    return row;
+  };
+
+  app.get(
+    '/api/v1/devices',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['devices'],
+        summary: 'Every rig and ASIC with its latest state',
+        querystring: deviceListQuerySchema,
+        response: { 200: z.object({ items: z.array(deviceSchema), total: z.number().int() }) },
+      },
+    },
+    async (request) => {
+      const { kind, status, sentryId, q, limit, offset } = request.query;
+      let base = db.selectFrom('devices').innerJoin('sentries', 'sentries.id', 'devices.sentry_id');
+      if (kind) base = base.where('devices.kind', '=', kind);
+      if (sentryId) base = base.where('devices.sentry_id', '=', sentryId);
+      if (q) {
+        const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        base = base.where((eb) =>
+          eb.or([
+            eb(eb.fn('lower', ['devices.name']), 'like', sql<string>`${like} escape '\\'`),
+            eb(eb.fn('lower', ['devices.key']), 'like', sql<string>`${like} escape '\\'`),
+          ]),
+        );
+      }
+      // `unreachable` is derived from the sentry's silence, so filter on the same rule deviceView applies.
+      if (status === 'unreachable') {
+        base = base
+          .where('devices.status', '!=', 'pending')
+          .where('sentries.last_seen_at', '<', staleBefore());
+      } else if (status === 'pending') {
+        base = base.where('devices.status', '=', 'pending');
+      } else if (status) {
+        base = base
+          .where('devices.status', '=', status)
+          .where((eb) =>
+            eb.or([
+              eb('sentries.last_seen_at', 'is', null),
+              eb('sentries.last_seen_at', '>=', staleBefore()),
+            ]),
+          );
+      }
+      const [{ total }] = (await base.select((eb) => eb.fn.countAll<number>().as('total')).execute()) as [
+        { total: number },
+      ];
+      const rows = await base
+        .selectAll('devices')
+        .select('sentries.last_seen_at as sentry_last_seen')
+        .orderBy('devices.name')
+        .orderBy('devices.id')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+      const now = ctx.now();
+      return {
+        items: rows.map((r) => deviceView(r, r.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs)),
+        total: Number(total),
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/devices/:id',
+    {
+      config: { access: 'viewer' },
+      schema: { tags: ['devices'], params: idParams, response: { 200: deviceSchema } },
+    },
+    async (request) => {
+      const row = await loadWithSentry(request.params.id);
+      return deviceView(row, row.sentry_last_seen, ctx.now(), ctx.config.sentryOfflineAfterMs);
+    },
+  );
+
+  app.get(
+    '/api/v1/devices/:id/history',
+    {
+      config: { access: 'viewer' },
+      schema: {
+        tags: ['devices'],
+        summary: 'Time series of one metric',
+        params: idParams,
+        querystring: historyQuerySchema,
+        response: { 200: historyResponseSchema },
+      },
+    },
+    async (request) => {
+      const { metric, from, to, resolution } = request.query;
+      if (to < from) throw new ApiError(400, 'validation_failed', 'querystring.to: must not be before from');
+      await loadWithSentry(request.params.id);
+      const res = resolution === 'auto' ? chooseResolution(from, to, ctx.now(), ctx.config) : resolution;
+      return {
+        metric,
+        resolution: res,
+        points: await readHistory(db, request.params.id, metric, from, to, res),
+      };
+    },
+  );
+
+  app.patch(
+    '/api/v1/devices/:id',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['asics'],
+        summary: "Rename a device, or set an ASIC's expected power state (on, sleep, off)",
+        params: idParams,
+        body: asicUpdateSchema,
+        response: { 200: deviceSchema },
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const before = await loadWithSentry(request.params.id);
+      const { name, powerState } = request.body;
+      if (powerState && before.kind !== 'asic') throw unprocessable('power state applies to ASICs only');
+      const now = ctx.now();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('devices')
+          .set({ ...(name ? { name } : {}), ...(powerState ? { power_state: powerState } : {}) })
+          .where('id', '=', before.id)
+          .execute();
+        await audit(
+          trx,
+          p,
+          {
+            action: powerState ? 'asic.power_state_set' : 'device.renamed',
+            entityType: 'device',
+            entityId: before.id,
+            before: { name: before.name, powerState: before.power_state },
+            after: { name: name ?? before.name, powerState: powerState ?? before.power_state },
+          },
+          now,
+        );
+      });
+      await ctx.push.stateMayHaveChanged([before.sentry_id]);
+      const row = await loadWithSentry(before.id);
+      return deviceView(row, row.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs);
+    },
+  );
+
+  app.delete(
+    '/api/v1/devices/:id',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['asics'],
+        summary: 'Remove an ASIC from its sentry, with its history',
+        params: idParams,
+        response: { 200: okSchema },
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const before = await loadWithSentry(request.params.id);
+      if (before.kind !== 'asic')
+        throw unprocessable('a rig goes away with its sentry; delete the sentry instead');
+      const now = ctx.now();
+      await db.transaction().execute(async (trx) => {
+        for (const table of ['telemetry_raw', 'telemetry_5m', 'telemetry_1h'] as const) {
+          await trx.deleteFrom(table).where('device_id', '=', before.id).execute();
+        }
+        await trx.deleteFrom('devices').where('id', '=', before.id).execute();
+        await audit(
+          trx,
+          p,
+          {
+            action: 'asic.removed',
+            entityType: 'device',
+            entityId: before.id,
+            before: { name: before.name, key: before.key, sentryId: before.sentry_id },
+          },
+          now,
+        );
+      });
+      await ctx.push.stateMayHaveChanged([before.sentry_id]);
+      return { ok: true as const };
+    },
+  );
+}

@@ -1,0 +1,165 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import fastifyWebsocket from '@fastify/websocket';
+import { limits, PROTOCOL_VERSION } from '@mrm/protocol';
+import Fastify from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { registerAuthentication } from './auth/authenticate.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrations.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { auditRoutes } from './routes/audit.js';
+import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/devices.js';
+import { healthRoutes } from './routes/health.js';
+import { playbookRoutes } from './routes/playbooks.js';
+import { sentryRoutes } from './routes/sentries.js';
+import { sentryProtocolRoutes } from './routes/sentry-protocol.js';
+import { templateRoutes } from './routes/templates.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
+import { PushHub } from './services/push-hub.js';
+import { loadOrCreateSigningKey } from './services/signing-key.js';
+import { TelemetryMaintenance } from './services/telemetry-maintenance.js';
+import { ensureInitialAdmin } from './services/users.js';
+
+export const COMMANDER_VERSION = '0.1.0';
+
+/** Named HTTP limits (slow-client and header defences); tests and docs refer to these. */
+export const httpLimits = {
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
+  maxHeaderBytes: 16 * 1024,
+  maxParamLength: 200,
+} as const;
+
+export interface Commander {
+  app: ReturnType<typeof Fastify>;
+  ctx: AppContext;
+  /** Listens on config.port; resolves to the address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createCommander(
+  config: Config,
+  opts: { now?: () => number; logger?: boolean } = {},
+): Promise<Commander> {
+  const app = Fastify({
+    logger:
+      opts.logger === false
+        ? false
+        : { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    bodyLimit: limits.maxBodyBytes,
+    requestTimeout: httpLimits.requestTimeoutMs,
+    keepAliveTimeout: httpLimits.keepAliveTimeoutMs,
+    routerOptions: { maxParamLength: httpLimits.maxParamLength },
+    http: { maxHeaderSize: httpLimits.maxHeaderBytes },
+    trustProxy: config.trustProxy,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: false,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  const store = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await migrateToLatest(store.db, store.dialect);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const now = opts.now ?? Date.now;
+  const push = new PushHub();
+  const ctx = {
+    config,
+    store,
+    log: app.log,
+    signingKey: await loadOrCreateSigningKey(store),
+    push,
+    loginThrottle: new LoginThrottle(undefined, now),
+    now,
+  } as AppContext;
+  ctx.telemetry = new TelemetryMaintenance(ctx);
+  push.attach(ctx);
+  if (await ensureInitialAdmin(store.db, config.adminPassword, now()))
+    app.log.info('created user "admin" from MRM_ADMIN_PASSWORD');
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyWebsocket, { options: { maxPayload: limits.maxPushMessageBytes } });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Mining Rig Monitor commander API',
+        version: COMMANDER_VERSION,
+        description: `REST API v1 and sentry protocol v${PROTOCOL_VERSION}. Errors are {"error": {"code", "message"}}.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'session token, API token, or sentry token',
+          },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'mrm_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  registerAuthentication(app, ctx);
+  const state = { shuttingDown: false };
+  healthRoutes(app, ctx, state);
+  authRoutes(app, ctx);
+  userRoutes(app, ctx);
+  tokenRoutes(app, ctx);
+  sentryRoutes(app, ctx);
+  sentryProtocolRoutes(app, ctx);
+  templateRoutes(app, ctx);
+  playbookRoutes(app, ctx);
+  deviceRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .send(
+        '<!doctype html><meta charset="utf-8"><title>Mining Rig Monitor</title><h1>Mining Rig Monitor commander</h1><p>The API is running. Its description is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
+      ),
+  );
+
+  let closed = false;
+  return {
+    app: app as unknown as ReturnType<typeof Fastify>,
+    ctx,
+    async listen() {
+      const address = await app.listen({ port: config.port, host: config.host });
+      ctx.telemetry.start();
+      return address;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      state.shuttingDown = true;
+      // Stop taking new work, let in-flight reports finish, then close the database.
+      push.closeAll();
+      await app.close();
+      await ctx.telemetry.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type {
+  AsicPowerState,
+  DesiredAsic,
+  DesiredPlaybook,
+  DesiredStateDocument,
+  SignedDocument,
+} from '@mrm/protocol';
+import { signPayload } from '@mrm/protocol/signing';
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { Database, SentriesTable } from '../db/schema.js';
+
+/** WORKER_NAME defaults to the rig's name made safe for pool logins. */
+export function workerNameFor(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return (cleaned || 'rig').slice(0, 64);
+}
+
+async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<DesiredPlaybook[]> {
+  const rig = await db
+    .selectFrom('devices')
+    .select(['id', 'name'])
+    .where('sentry_id', '=', sentryId)
+    .where('kind', '=', 'rig')
+    .executeTakeFirst();
+  if (!rig) return [];
+  const playbooks = await db
+    .selectFrom('playbooks')
+    .selectAll()
+    .where('rig_id', '=', rig.id)
+    .where('enabled', '=', 1)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  const templateIds = new Set<string>();
+  for (const p of playbooks)
+    for (const id of Object.values(JSON.parse(p.values_json) as Record<string, string>)) templateIds.add(id);
+  const templates = templateIds.size
+    ? await db
+        .selectFrom('templates')
+        .select(['id', 'value'])
+        .where('id', 'in', [...templateIds])
+        .execute()
+    : [];
+  const templateValue = new Map(templates.map((t) => [t.id, t.value]));
+  return playbooks.map((p) => {
+    const values: Record<string, string> = {};
+    const refs = JSON.parse(p.values_json) as Record<string, string>;
+    for (const key of Object.keys(refs).sort()) {
+      const v = templateValue.get(refs[key]!);
+      if (v !== undefined) values[key] = v;
+    }
+    values.API_PORT = String(p.api_port);
+    values.WORKER_NAME = p.worker_name ?? workerNameFor(rig.name);
+    return {
+      id: p.id,
+      name: p.name,
+      software: { name: p.software_name, version: p.software_version },
+      script: p.script,
+      values,
+      apiPort: p.api_port,
+    };
+  });
+}
+
+async function sentryAsics(db: Kysely<Database>, sentryId: string): Promise<DesiredAsic[]> {
+  const rows = await db
+    .selectFrom('devices')
+    .select(['id', 'name', 'asic_type', 'asic_ip', 'asic_port', 'power_state', 'key'])
+    .where('sentry_id', '=', sentryId)
+    .where('kind', '=', 'asic')
+    .orderBy('key')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    type: r.asic_type ?? 'auto',
+    ip: r.asic_ip ?? r.key,
+    port: r.asic_port,
+    powerState: (r.power_state ?? 'on') as AsicPowerState,
+  }));
+}
+
+export interface CurrentState {
+  revision: number;
+  etag: string;
+  /** Built lazily: a 304 answer needs no signature. */
+  sign(): SignedDocument;
+}
+
+/**
+ * The sentry's desired state now. The revision rises only when the content's hash changes, so any
+ * change (a playbook, a template it uses, an ASIC) is noticed without tracking who depends on what.
+ */
+export async function currentDesiredState(ctx: AppContext, sentry: SentriesTable): Promise<CurrentState> {
+  const { db } = ctx.store;
+  const content =
+    sentry.kind === 'rig'
+      ? { kind: 'rig' as const, sentryId: sentry.id, playbooks: await rigPlaybooks(db, sentry.id) }
+      : { kind: 'asic' as const, sentryId: sentry.id, asics: await sentryAsics(db, sentry.id) };
+  const hash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
+  let revision = sentry.state_revision;
+  if (hash !== sentry.state_hash) {
+    const bumped = await db
+      .updateTable('sentries')
+      .set({ state_revision: sentry.state_revision + 1, state_hash: hash })
+      .where('id', '=', sentry.id)
+      .where('state_revision', '=', sentry.state_revision)
+      .executeTakeFirst();
+    if (Number(bumped.numUpdatedRows) === 1) {
+      revision = sentry.state_revision + 1;
+    } else {
+      // Another request (or commander) bumped it first; use what it stored.
+      const row = await db
+        .selectFrom('sentries')
+        .select('state_revision')
+        .where('id', '=', sentry.id)
+        .executeTakeFirstOrThrow();
+      revision = row.state_revision;
+    }
+  }
+  const etag = `"${revision}-${hash.slice(0, 16)}"`;
+  return {
+    revision,
+    etag,
+    sign() {
+      const doc: DesiredStateDocument = { ...content, revision, issuedAt: ctx.now() } as DesiredStateDocument;
+      return signPayload(JSON.stringify(doc), ctx.signingKey.privateKey, ctx.signingKey.publicKey);
+    },
+  };
+}

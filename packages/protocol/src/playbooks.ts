@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { hasControlChars, idSchema, nameSchema } from './common.js';
+import { limits } from './limits.js';
+
+/**
+ * Placeholders carried over from the project's earlier system, so operators can paste their scripts.
+ * Pool and wallet placeholders take template ids; WORKER_NAME and API_PORT are filled by the commander.
+ */
+export const poolPlaceholders = ['CPU_POOL', 'GPU_POOL_1', 'GPU_POOL_2'] as const;
+export const walletPlaceholders = ['CPU_WALLET', 'GPU_WALLET_1', 'GPU_WALLET_2'] as const;
+export const templatePlaceholders = [...poolPlaceholders, ...walletPlaceholders] as const;
+export const builtinPlaceholders = ['WORKER_NAME', 'API_PORT'] as const;
+export const placeholders = [...builtinPlaceholders, ...templatePlaceholders] as const;
+export type Placeholder = (typeof placeholders)[number];
+export type TemplatePlaceholder = (typeof templatePlaceholders)[number];
+
+const PLACEHOLDER_RE = new RegExp(
+  `\\$(?:\\{(${placeholders.join('|')})\\}|(${placeholders.join('|')})(?![A-Za-z0-9_]))`,
+  'g',
+);
+
+/** Placeholders a script uses, in order of first use, each once. Both $NAME and ${NAME} count. */
+export function placeholdersIn(script: string): Placeholder[] {
+  const found = new Set<Placeholder>();
+  for (const m of script.matchAll(PLACEHOLDER_RE)) found.add((m[1] ?? m[2]) as Placeholder);
+  return [...found];
+}
+
+/**
+ * Replaces placeholders with already-quoted values. Quoting is the caller's job because it depends
+ * on the target shell (sh or cmd.exe); this only finds the places.
+ */
+export function fillPlaceholders(script: string, quoted: Partial<Record<Placeholder, string>>): string {
+  return script.replace(PLACEHOLDER_RE, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare) as Placeholder;
+    const value = quoted[name];
+    return value === undefined ? whole : value;
+  });
+}
+
+export const softwareRefSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits and . _ -'),
+    version: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[A-Za-z0-9._+-]+$/, 'may contain only letters, digits and . _ + -'),
+  })
+  .strict();
+export type SoftwareRef = z.infer<typeof softwareRefSchema>;
+
+const scriptSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => Buffer.byteLength(s, 'utf8') <= limits.maxScriptBytes, {
+    message: `must be at most ${limits.maxScriptBytes} bytes`,
+  })
+  // Tabs and newlines are normal in scripts; other control characters are not.
+  .refine((s) => !hasControlChars(s.replace(/[\t\r\n]/g, '')), 'must not contain control characters');
+
+const workerNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits and . _ -');
+
+/** Template ids for the pool/wallet placeholders the script uses. */
+export const playbookValuesSchema = z
+  .object(
+    Object.fromEntries(templatePlaceholders.map((p) => [p, idSchema.optional()])) as Record<
+      TemplatePlaceholder,
+      z.ZodOptional<typeof idSchema>
+    >,
+  )
+  .strict();
+export type PlaybookValues = z.infer<typeof playbookValuesSchema>;
+
+export const playbookInputSchema = z
+  .object({
+    name: nameSchema,
+    software: softwareRefSchema,
+    script: scriptSchema,
+    values: playbookValuesSchema.default({}),
+    workerName: workerNameSchema.optional(),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type PlaybookInput = z.infer<typeof playbookInputSchema>;
+
+export const playbookUpdateSchema = z
+  .object({
+    name: nameSchema.optional(),
+    software: softwareRefSchema.optional(),
+    script: scriptSchema.optional(),
+    values: playbookValuesSchema.optional(),
+    workerName: workerNameSchema.nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export type PlaybookUpdate = z.infer<typeof playbookUpdateSchema>;
+
+export const playbookSchema = z.object({
+  id: idSchema,
+  rigId: idSchema,
+  name: z.string(),
+  software: z.object({ name: z.string(), version: z.string() }),
+  script: z.string(),
+  values: z.record(z.string(), z.string()),
+  workerName: z.string().nullable(),
+  apiPort: z.number().int(),
+  enabled: z.boolean(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Playbook = z.infer<typeof playbookSchema>;
