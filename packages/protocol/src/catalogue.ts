@@ -17,6 +17,11 @@ export interface CatalogueEntry {
   executable: string;
   /** Default script body for Linux (sh); Windows uses the same arguments after the .exe. */
   defaultScript: string;
+  /**
+   * Whether the program has a flag to bind its API to loopback (the default script uses it).
+   * Where it has none, the rig sentry must keep the port off the network by other means.
+   */
+  apiBindsLoopback: boolean;
 }
 
 const entries: CatalogueEntry[] = [
@@ -28,6 +33,7 @@ const entries: CatalogueEntry[] = [
     executable: 'xmrig',
     defaultScript:
       './xmrig --url $CPU_POOL --user $CPU_WALLET --pass $WORKER_NAME --donate-level 1 --http-host 127.0.0.1 --http-port $API_PORT --no-color',
+    apiBindsLoopback: true,
   },
   {
     name: 'lolminer',
@@ -37,6 +43,7 @@ const entries: CatalogueEntry[] = [
     executable: 'lolMiner',
     defaultScript:
       './lolMiner --algo ETCHASH --pool $GPU_POOL_1 --user $GPU_WALLET_1 --worker $WORKER_NAME --apihost 127.0.0.1 --apiport $API_PORT --watchdog off',
+    apiBindsLoopback: true,
   },
   {
     name: 'bzminer',
@@ -46,6 +53,7 @@ const entries: CatalogueEntry[] = [
     executable: 'bzminer',
     defaultScript:
       './bzminer -a kaspa -p $GPU_POOL_1 -w $GPU_WALLET_1 -r $WORKER_NAME --http_enabled 1 --http_address 127.0.0.1 --http_port $API_PORT --nc 1',
+    apiBindsLoopback: true,
   },
   {
     name: 't-rex',
@@ -55,6 +63,7 @@ const entries: CatalogueEntry[] = [
     executable: 't-rex',
     defaultScript:
       './t-rex -a kawpow -o $GPU_POOL_1 -u $GPU_WALLET_1 -w $WORKER_NAME --api-bind-http 127.0.0.1:$API_PORT --api-read-only --api-bind-telnet 0 --no-watchdog',
+    apiBindsLoopback: true,
   },
   {
     name: 'gminer',
@@ -64,6 +73,7 @@ const entries: CatalogueEntry[] = [
     executable: 'miner',
     defaultScript:
       './miner --algo kheavyhash --server $GPU_POOL_1 --user $GPU_WALLET_1 --worker $WORKER_NAME --api 127.0.0.1:$API_PORT --watchdog 0',
+    apiBindsLoopback: true,
   },
   {
     name: 'nbminer',
@@ -73,6 +83,7 @@ const entries: CatalogueEntry[] = [
     executable: 'nbminer',
     defaultScript:
       './nbminer -a kawpow -o $GPU_POOL_1 -u $GPU_WALLET_1.$WORKER_NAME --api 127.0.0.1:$API_PORT --no-watchdog',
+    apiBindsLoopback: true,
   },
   {
     name: 'teamredminer',
@@ -82,6 +93,7 @@ const entries: CatalogueEntry[] = [
     executable: 'teamredminer',
     defaultScript:
       './teamredminer -a kawpow -o $GPU_POOL_1 -u $GPU_WALLET_1.$WORKER_NAME -p x --api_listen=127.0.0.1:$API_PORT --no_gpu_monitor_init',
+    apiBindsLoopback: true,
   },
   {
     name: 'srbminer-multi',
@@ -91,6 +103,7 @@ const entries: CatalogueEntry[] = [
     executable: 'SRBMiner-MULTI',
     defaultScript:
       './SRBMiner-MULTI --algorithm randomx --pool $CPU_POOL --wallet $CPU_WALLET --worker $WORKER_NAME --api-enable --api-port $API_PORT --disable-gpu-watchdog --disable-cpu-watchdog',
+    apiBindsLoopback: false,
   },
   {
     name: 'rigel',
@@ -100,6 +113,7 @@ const entries: CatalogueEntry[] = [
     executable: 'rigel',
     defaultScript:
       './rigel -a kheavyhash -o $GPU_POOL_1 -u $GPU_WALLET_1 -w $WORKER_NAME --api-bind 127.0.0.1:$API_PORT --no-watchdog',
+    apiBindsLoopback: true,
   },
   {
     name: 'onezerominer',
@@ -109,6 +123,7 @@ const entries: CatalogueEntry[] = [
     executable: 'onezerominer',
     defaultScript:
       './onezerominer -a dynex -o $GPU_POOL_1 -w $GPU_WALLET_1 --worker $WORKER_NAME --api-host 127.0.0.1 --api-port $API_PORT',
+    apiBindsLoopback: true,
   },
   {
     name: 'miniz',
@@ -118,6 +133,7 @@ const entries: CatalogueEntry[] = [
     executable: 'miniZ',
     defaultScript:
       './miniZ --par=144,5 --url=$GPU_WALLET_1.$WORKER_NAME@$GPU_POOL_1 --telemetry=127.0.0.1:$API_PORT --nohttpheaders',
+    apiBindsLoopback: true,
   },
   {
     name: 'cpuminer-opt',
@@ -127,6 +143,7 @@ const entries: CatalogueEntry[] = [
     executable: 'cpuminer',
     defaultScript:
       './cpuminer -a yespower -o $CPU_POOL -u $CPU_WALLET.$WORKER_NAME -p x -b 127.0.0.1:$API_PORT',
+    apiBindsLoopback: true,
   },
 ];
 

@@ -134,6 +134,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
                 versions: z.array(z.string()),
                 executable: z.string(),
                 defaultScript: z.string(),
+                apiBindsLoopback: z.boolean(),
               }),
             ),
           }),
@@ -290,7 +291,12 @@ export function playbookRoutes(app: App, ctx: AppContext) {
             entityId: before.id,
             before: auditView(before),
             after: auditView(after),
-            sensitive: before.values_json !== after.values_json || before.script !== after.script,
+            // What runs and where its earnings go: values, script and program.
+            sensitive:
+              before.values_json !== after.values_json ||
+              before.script !== after.script ||
+              before.software_name !== after.software_name ||
+              before.software_version !== after.software_version,
           },
           now,
         );
