@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifyWebsocket from '@fastify/websocket';
-import { limits, PROTOCOL_VERSION } from '@mrm/protocol';
+import { limits, PROTOCOL_VERSION, sentryPaths } from '@mrm/protocol';
 import Fastify from 'fastify';
 import {
   jsonSchemaTransform,
@@ -9,7 +9,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { registerAuthentication } from './auth/authenticate.js';
+import { type RouteAccess, registerAuthentication } from './auth/authenticate.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -44,6 +44,8 @@ export const httpLimits = {
 export interface Commander {
   app: ReturnType<typeof Fastify>;
   ctx: AppContext;
+  /** Every route with its declared access level. */
+  routes: RouteAccess[];
   /** Listens on config.port; resolves to the address. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -104,7 +106,10 @@ export async function createCommander(
       info: {
         title: 'Mining Rig Monitor commander API',
         version: COMMANDER_VERSION,
-        description: `REST API v1 and sentry protocol v${PROTOCOL_VERSION}. Errors are {"error": {"code", "message"}}.`,
+        description:
+          `REST API v1 and sentry protocol v${PROTOCOL_VERSION}. Errors are {"error": {"code", "message"}}. ` +
+          `OpenAPI cannot describe WebSockets: sentries also keep one open on GET ${sentryPaths.push} ` +
+          '(sentry token as Bearer), on which the commander sends desired-state-changed and command messages.',
       },
       components: {
         securitySchemes: {
@@ -119,7 +124,7 @@ export async function createCommander(
     },
     transform: jsonSchemaTransform,
   });
-  registerAuthentication(app, ctx);
+  const routes = registerAuthentication(app, ctx);
   const state = { shuttingDown: false };
   healthRoutes(app, ctx, state);
   authRoutes(app, ctx);
@@ -146,6 +151,7 @@ export async function createCommander(
   return {
     app: app as unknown as ReturnType<typeof Fastify>,
     ctx,
+    routes,
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       ctx.telemetry.start();

@@ -91,14 +91,33 @@ async function userPrincipal(ctx: AppContext, token: string, viaCookie: boolean)
   };
 }
 
-/** Resolves who is calling and enforces the route's declared access before the body is even parsed. */
-export function registerAuthentication(app: FastifyInstance, ctx: AppContext) {
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+/**
+ * Resolves who is calling and enforces the route's declared access before the body is even parsed.
+ * Returns the table of every route's access level, which the route-walk test checks against.
+ */
+export function registerAuthentication(app: FastifyInstance, ctx: AppContext): RouteAccess[] {
   app.decorateRequest('principal', null);
+  const table: RouteAccess[] = [];
 
   // A route without a declared access level is a bug: refuse to start rather than serve it open.
   app.addHook('onRoute', (route) => {
-    if (!route.config?.access && !route.url.startsWith('/api/openapi')) {
-      throw new Error(`route ${route.method} ${route.url} declares no access level`);
+    const access = route.config?.access;
+    if (!access) throw new Error(`route ${route.method} ${route.url} declares no access level`);
+    for (const method of [route.method].flat()) {
+      if (method !== 'HEAD') table.push({ method, url: route.url, access });
+    }
+    if (route.schema && access !== 'public') {
+      route.schema = {
+        ...route.schema,
+        security: access === 'sentry' ? [{ bearer: [] }] : [{ bearer: [] }, { cookie: [] }],
+        description: `${route.schema.description ? `${route.schema.description} ` : ''}Access: ${access === 'self' ? 'any signed-in user' : access === 'sentry' ? 'sentry token' : `${access} role or higher`}.`,
+      };
     }
   });
 
@@ -131,6 +150,7 @@ export function registerAuthentication(app: FastifyInstance, ctx: AppContext) {
       throw forbidden(`this needs the ${access} role; you are ${principal.role}`);
     }
   });
+  return table;
 }
 
 export function requireUser(request: FastifyRequest) {

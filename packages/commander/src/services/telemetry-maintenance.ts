@@ -5,6 +5,8 @@ import { bucketMs } from './history.js';
 
 const WATERMARK_5M = 'rollup_5m_watermark';
 const WATERMARK_1H = 'rollup_1h_watermark';
+const PRUNED_RAW = 'raw_pruned_before';
+const PRUNED_5M = 'rollup_5m_pruned_before';
 
 async function getNumber(db: Kysely<Database>, key: string): Promise<number | null> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
@@ -20,6 +22,7 @@ async function setNumber(db: Kysely<Database>, key: string, value: number) {
 }
 
 const floorTo = (t: number, step: number) => Math.floor(t / step) * step;
+const ceilTo = (t: number, step: number) => Math.ceil(t / step) * step;
 
 /**
  * Rolls raw samples into 5-minute averages and those into hourly ones, then prunes by retention.
@@ -64,22 +67,28 @@ export class TelemetryMaintenance {
     const dirty = this.dirtyFrom;
     this.dirtyFrom = null;
 
-    const end5 = floorTo(now, bucketMs['5m']);
-    const mark5 =
-      (await getNumber(db, WATERMARK_5M)) ??
-      floorTo(now - this.ctx.config.retention.rawHours * 3600_000, bucketMs['5m']);
-    const from5 = floorTo(
-      Math.min(mark5 - bucketMs['5m'], dirty ?? Number.POSITIVE_INFINITY),
-      bucketMs['5m'],
+    const step5 = bucketMs['5m'];
+    const step1 = bucketMs['1h'];
+    const retention = this.ctx.config.retention;
+    // Only buckets none of whose source samples were pruned can be recomputed: a late sample older
+    // than that stays in raw history until pruned rather than skewing a bucket it cannot complete.
+    const rawKeptFrom = ceilTo((await getNumber(db, PRUNED_RAW)) ?? Number.NEGATIVE_INFINITY, step5);
+    const fiveKeptFrom = ceilTo((await getNumber(db, PRUNED_5M)) ?? Number.NEGATIVE_INFINITY, step1);
+
+    const end5 = floorTo(now, step5);
+    const mark5 = (await getNumber(db, WATERMARK_5M)) ?? floorTo(now - retention.rawHours * 3600_000, step5);
+    const from5 = Math.max(
+      rawKeptFrom,
+      floorTo(Math.min(mark5 - step5, dirty ?? Number.POSITIVE_INFINITY), step5),
     );
     if (end5 > from5) {
       await this.rollRaw(from5, end5);
       await setNumber(db, WATERMARK_5M, end5);
     }
 
-    const end1 = floorTo(now, bucketMs['1h']);
-    const mark1 = (await getNumber(db, WATERMARK_1H)) ?? floorTo(from5, bucketMs['1h']);
-    const from1 = floorTo(Math.min(mark1 - bucketMs['1h'], from5), bucketMs['1h']);
+    const end1 = floorTo(now, step1);
+    const mark1 = (await getNumber(db, WATERMARK_1H)) ?? floorTo(from5, step1);
+    const from1 = Math.max(fiveKeptFrom, floorTo(Math.min(mark1 - step1, from5), step1));
     if (end1 > from1) {
       await this.rollFiveMinute(from1, end1);
       await setNumber(db, WATERMARK_1H, end1);
@@ -161,14 +170,12 @@ export class TelemetryMaintenance {
   private async prune(now: number) {
     const { db } = this.ctx.store;
     const r = this.ctx.config.retention;
-    await db
-      .deleteFrom('telemetry_raw')
-      .where('ts', '<', now - r.rawHours * 3600_000)
-      .execute();
-    await db
-      .deleteFrom('telemetry_5m')
-      .where('bucket', '<', now - r.fiveMinuteDays * 86_400_000)
-      .execute();
+    const rawCutoff = now - r.rawHours * 3600_000;
+    const fiveCutoff = now - r.fiveMinuteDays * 86_400_000;
+    await db.deleteFrom('telemetry_raw').where('ts', '<', rawCutoff).execute();
+    await setNumber(db, PRUNED_RAW, rawCutoff);
+    await db.deleteFrom('telemetry_5m').where('bucket', '<', fiveCutoff).execute();
+    await setNumber(db, PRUNED_5M, fiveCutoff);
     if (r.hourlyDays !== undefined)
       await db
         .deleteFrom('telemetry_1h')
