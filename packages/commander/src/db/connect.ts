@@ -37,6 +37,30 @@ export function openDatabase(opts: { databaseUrl?: string | undefined; dataDir: 
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  cachePreparedStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => db.destroy() };
+}
+
+/** Distinct SQL texts kept prepared; the ingest path uses a handful, IN-lists of varying length add more. */
+export const PREPARED_STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query afresh, and preparing costs more than running a small statement.
+ * better-sqlite3 is synchronous, so one prepared statement can safely serve every call of its SQL.
+ */
+function cachePreparedStatements(sqlite: SQLite.Database) {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, SQLite.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let stmt = cache.get(source);
+    if (stmt) {
+      cache.delete(source); // re-insert: Map order is the LRU order
+    } else {
+      stmt = prepare(source);
+      if (cache.size >= PREPARED_STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, stmt);
+    return stmt;
+  }) as typeof sqlite.prepare;
 }

@@ -73,11 +73,11 @@ export async function ingestReport(
       await storeDevices(trx, sentry, batch.devices, now);
       stored++;
     }
-    await trx.updateTable('sentries').set({ last_seen_at: now }).where('id', '=', sentry.id).execute();
     const row = await trx
-      .selectFrom('sentries')
-      .select('last_seq')
+      .updateTable('sentries')
+      .set({ last_seen_at: now })
       .where('id', '=', sentry.id)
+      .returning('last_seq')
       .executeTakeFirstOrThrow();
     return { ackSeq: row.last_seq, stored, duplicates };
   });
