@@ -47,14 +47,14 @@ describe.each(databases)('users, sessions and tokens on %s', (db) => {
     expect((await viaCookie.get('/api/v1/auth/me', { cookie: session })).status).toBe(200);
     const noCsrf = await viaCookie.post(
       '/api/v1/templates',
-      { name: 'p', type: 'pool', value: 'stratum+tcp://a.b:1' },
+      { name: 'p', kind: 'pool', value: 'stratum+tcp://a.b:1' },
       { cookie: session },
     );
     expect(noCsrf.status).toBe(403);
     expect(noCsrf.body.error.message).toMatch(/x-requested-with/);
     const withCsrf = await viaCookie.post(
       '/api/v1/templates',
-      { name: 'cookie pool', type: 'pool', value: 'stratum+tcp://a.b:1' },
+      { name: 'cookie pool', kind: 'pool', value: 'stratum+tcp://a.b:1' },
       { cookie: session, 'x-requested-with': 'fetch' },
     );
     expect(withCsrf.status).toBe(201);
@@ -119,7 +119,7 @@ describe.each(databases)('users, sessions and tokens on %s', (db) => {
     expect((await bot.get('/api/v1/devices')).status).toBe(200);
     const denied = await bot.post('/api/v1/templates', {
       name: 'x',
-      type: 'pool',
+      kind: 'pool',
       value: 'stratum+tcp://a.b:1',
     });
     expect(denied.status).toBe(403);
@@ -171,7 +171,7 @@ describe.each(databases)('users, sessions and tokens on %s', (db) => {
     expect((await admin.patch(`/api/v1/users/${op.body.id}`, { role: 'viewer' })).body.role).toBe('viewer');
     const demoted = await olga.post('/api/v1/templates', {
       name: 'y',
-      type: 'pool',
+      kind: 'pool',
       value: 'stratum+tcp://a.b:1',
     });
     expect(demoted.status).toBe(403);

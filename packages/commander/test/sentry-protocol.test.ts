@@ -50,6 +50,7 @@ describe.each(databases)('sentry protocol on %s', (db) => {
     const a = await admin.post('/api/v1/sentries', { name: 'LAN A', kind: 'asic' });
     asic = a.body;
     rigDeviceId = (await admin.get(`/api/v1/sentries/${rig.id}`)).body.rigId;
+    expect(rigDeviceId).toBe(rig.id); // the rig shares its sentry's id
   });
   afterAll(() => run?.stop());
 
@@ -189,7 +190,7 @@ describe.each(databases)('sentry protocol on %s', (db) => {
     const pool = (
       await admin.post('/api/v1/templates', {
         name: 'XMR pool',
-        type: 'pool',
+        kind: 'pool',
         value: 'stratum+ssl://xmr.pool.example:443',
         coin: 'XMR',
       })
@@ -197,7 +198,7 @@ describe.each(databases)('sentry protocol on %s', (db) => {
     const wallet = (
       await admin.post('/api/v1/templates', {
         name: 'XMR wallet',
-        type: 'wallet',
+        kind: 'wallet',
         value:
           '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A',
       })
@@ -206,7 +207,7 @@ describe.each(databases)('sentry protocol on %s', (db) => {
       name: 'CPU',
       software: { name: 'xmrig', version: '6.22.2' },
       script: './xmrig -o $CPU_POOL -u $CPU_WALLET -p $WORKER_NAME --http-port $API_PORT',
-      values: { CPU_POOL: pool.id, CPU_WALLET: wallet.id },
+      templates: { $CPU_POOL: pool.id, $CPU_WALLET: wallet.id },
     });
     expect(created.status).toBe(201);
     const s = client(run.url, rig.token);

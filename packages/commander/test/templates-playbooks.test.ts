@@ -25,31 +25,31 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
     run = await startCommander(db);
     admin = await adminClient(run.url);
     const s = await admin.post('/api/v1/sentries', { name: 'gpu-rig-7', kind: 'rig' });
-    rigId = (await admin.get(`/api/v1/sentries/${s.body.id}`)).body.rigId;
+    rigId = s.body.id; // a rig sentry's rig has the sentry's id
     pool = (
       await admin.post('/api/v1/templates', {
         name: 'ETC pool',
-        type: 'pool',
+        kind: 'pool',
         value: 'stratum+tcp://etc.pool.example:1010',
         coin: 'ETC',
         algorithm: 'etchash',
       })
     ).body;
     wallet = (
-      await admin.post('/api/v1/templates', { name: 'XMR', type: 'wallet', value: WALLET, coin: 'XMR' })
+      await admin.post('/api/v1/templates', { name: 'XMR', kind: 'wallet', value: WALLET, coin: 'XMR' })
     ).body;
   });
   afterAll(() => run?.stop());
 
   it('accepts the pool schemes miners use, with coin and algorithm labels', async () => {
-    expect(pool).toMatchObject({ type: 'pool', coin: 'ETC', algorithm: 'etchash', usedBy: [] });
+    expect(pool).toMatchObject({ kind: 'pool', coin: 'ETC', algorithm: 'etchash', usedBy: [] });
     for (const value of [
       'stratum+ssl://pool.example:443',
       'stratum2+tcp://v2.pool.example:3336',
       'stratum+tcp://[2001:db8::1]:3333',
       'stratum+tcp://10.0.0.5:3333',
     ]) {
-      const r = await admin.post('/api/v1/templates', { name: `p ${value}`, type: 'pool', value });
+      const r = await admin.post('/api/v1/templates', { name: `p ${value}`, kind: 'pool', value });
       expect(r.status, value).toBe(201);
     }
   });
@@ -57,21 +57,21 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
   it('refuses bad templates with a clear 4xx and stores nothing', async () => {
     const before = await count('templates');
     const cases: [unknown, number, RegExp][] = [
-      [{ name: 'a', type: 'pool', value: 'http://pool.example:80' }, 400, /scheme "http" is not supported/],
-      [{ name: 'a', type: 'pool', value: 'pool.example:3333' }, 400, /must start with a scheme/],
-      [{ name: 'a', type: 'pool', value: 'stratum+tcp://pool.example' }, 400, /host:port/],
-      [{ name: 'a', type: 'pool', value: 'stratum+tcp://pool.example:99999' }, 400, /port/],
-      [{ name: 'a', type: 'pool', value: 'stratum+tcp://pool .example:3333' }, 400, /whitespace/],
-      [{ name: 'a', type: 'wallet', value: 'abc;reboot' }, 400, /may contain only/],
-      [{ name: 'a', type: 'wallet', value: 'abc$(reboot)' }, 400, /may contain only/],
-      [{ name: 'a', type: 'wallet', value: 'abc\u0000def' }, 400, /control characters/],
-      [{ name: 'a', type: 'wallet', value: 'x'.repeat(257) }, 400, /at most 256/],
-      [{ name: '', type: 'wallet', value: 'abc' }, 400, /name/],
-      [{ name: 'n\u0007', type: 'wallet', value: 'abc' }, 400, /control characters/],
-      [{ name: 'a', type: 'password', value: 'abc' }, 400, /type/],
-      [{ name: 'a', type: 'wallet', value: 'abc', coin: 'X M R' }, 400, /coin/],
-      [{ name: 'a', type: 'wallet', value: 'abc', owner: 'me' }, 400, /owner|unrecognized/i],
-      [{ name: 'ETC pool', type: 'pool', value: 'stratum+tcp://other.example:1' }, 409, /already exists/],
+      [{ name: 'a', kind: 'pool', value: 'http://pool.example:80' }, 400, /scheme "http" is not supported/],
+      [{ name: 'a', kind: 'pool', value: 'pool.example:3333' }, 400, /must start with a scheme/],
+      [{ name: 'a', kind: 'pool', value: 'stratum+tcp://pool.example' }, 400, /host:port/],
+      [{ name: 'a', kind: 'pool', value: 'stratum+tcp://pool.example:99999' }, 400, /port/],
+      [{ name: 'a', kind: 'pool', value: 'stratum+tcp://pool .example:3333' }, 400, /whitespace/],
+      [{ name: 'a', kind: 'wallet', value: 'abc;reboot' }, 400, /may contain only/],
+      [{ name: 'a', kind: 'wallet', value: 'abc$(reboot)' }, 400, /may contain only/],
+      [{ name: 'a', kind: 'wallet', value: 'abc\u0000def' }, 400, /control characters/],
+      [{ name: 'a', kind: 'wallet', value: 'x'.repeat(257) }, 400, /at most 256/],
+      [{ name: '', kind: 'wallet', value: 'abc' }, 400, /name/],
+      [{ name: 'n\u0007', kind: 'wallet', value: 'abc' }, 400, /control characters/],
+      [{ name: 'a', kind: 'password', value: 'abc' }, 400, /kind/],
+      [{ name: 'a', kind: 'wallet', value: 'abc', coin: 'X M R' }, 400, /coin/],
+      [{ name: 'a', kind: 'wallet', value: 'abc', owner: 'me' }, 400, /owner|unrecognized/i],
+      [{ name: 'ETC pool', kind: 'pool', value: 'stratum+tcp://other.example:1' }, 409, /already exists/],
       ['not json', 400, /not valid JSON/],
       [[1, 2], 400, /expected object/i],
     ];
@@ -89,7 +89,7 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
   it('rejects a body over 1 MiB with 413 and a non-JSON content type with 415', async () => {
     const big = await admin.post('/api/v1/templates', {
       name: 'big',
-      type: 'wallet',
+      kind: 'wallet',
       value: 'x'.repeat(1024 * 1024 + 10),
     });
     expect(big.status).toBe(413);
@@ -131,14 +131,14 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
       software: { name: 'xmrig', version: '6.22.2' },
       // biome-ignore lint/suspicious/noTemplateCurlyInString: ${WORKER_NAME} is the shell placeholder form under test
       script: './xmrig -o $CPU_POOL -u $CPU_WALLET --rig-id ${WORKER_NAME} --http-port $API_PORT',
-      values: { CPU_POOL: pool.id, CPU_WALLET: wallet.id },
+      templates: { $CPU_POOL: pool.id, $CPU_WALLET: wallet.id },
     });
     expect(cpu.status).toBe(201);
     const gpu = await admin.post(`/api/v1/rigs/${rigId}/playbooks`, {
       name: 'GPU lolminer',
       software: { name: 'lolminer', version: '1.92' },
       script: './lolMiner --pool $GPU_POOL_1 --user $GPU_WALLET_1 --apiport $API_PORT',
-      values: { GPU_POOL_1: pool.id, GPU_WALLET_1: wallet.id },
+      templates: { GPU_POOL_1: pool.id, GPU_WALLET_1: wallet.id },
       workerName: 'rig7-gpu',
     });
     expect(gpu.status).toBe(201);
@@ -171,7 +171,7 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
       name: 'bad',
       software: { name: 'xmrig', version: '6.22.2' },
       script: './xmrig -o $CPU_POOL -u $CPU_WALLET',
-      values: { CPU_POOL: pool.id, CPU_WALLET: wallet.id },
+      templates: { $CPU_POOL: pool.id, $CPU_WALLET: wallet.id },
     };
     const missing = '00000000-0000-4000-8000-000000000000';
     const cases: [unknown, number, RegExp][] = [
@@ -182,16 +182,16 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
       ],
       [{ ...base, software: { name: 'xmrig', version: '0.0.1' } }, 422, /no version "0.0.1"/],
       [{ ...base, software: { name: 'xmrig; rm', version: '1' } }, 400, /software.name/],
-      [{ ...base, values: { CPU_POOL: pool.id } }, 422, /uses \$CPU_WALLET; choose a template/],
+      [{ ...base, templates: { $CPU_POOL: pool.id } }, 422, /uses \$CPU_WALLET; choose a template/],
       [
-        { ...base, values: { CPU_POOL: wallet.id, CPU_WALLET: wallet.id } },
+        { ...base, templates: { $CPU_POOL: wallet.id, $CPU_WALLET: wallet.id } },
         422,
         /is a wallet template; \$CPU_POOL needs a pool/,
       ],
-      [{ ...base, values: { CPU_POOL: missing, CPU_WALLET: wallet.id } }, 422, /no template with id/],
-      [{ ...base, values: { ...base.values, GPU_POOL_1: pool.id } }, 422, /does not use \$GPU_POOL_1/],
-      [{ ...base, values: { ...base.values, EVIL: pool.id } }, 400, /EVIL|unrecognized/i],
-      [{ ...base, values: { CPU_POOL: 'not-a-uuid', CPU_WALLET: wallet.id } }, 400, /CPU_POOL/],
+      [{ ...base, templates: { $CPU_POOL: missing, $CPU_WALLET: wallet.id } }, 422, /no template with id/],
+      [{ ...base, templates: { ...base.templates, $GPU_POOL_1: pool.id } }, 422, /does not use \$GPU_POOL_1/],
+      [{ ...base, templates: { ...base.templates, $EVIL: pool.id } }, 400, /EVIL|unrecognized/i],
+      [{ ...base, templates: { $CPU_POOL: 'not-a-uuid', $CPU_WALLET: wallet.id } }, 400, /CPU_POOL/],
       [{ ...base, script: '' }, 400, /script/],
       [{ ...base, script: 'x'.repeat(64 * 1024 + 1) }, 400, /at most 65536 bytes/],
       [{ ...base, script: './xmrig \u001b[31m' }, 400, /control characters/],

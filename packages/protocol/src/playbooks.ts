@@ -69,23 +69,32 @@ const workerNameSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits and . _ -');
 
-/** Template ids for the pool/wallet placeholders the script uses. */
-export const playbookValuesSchema = z
-  .object(
-    Object.fromEntries(templatePlaceholders.map((p) => [p, idSchema.optional()])) as Record<
-      TemplatePlaceholder,
-      z.ZodOptional<typeof idSchema>
-    >,
-  )
-  .strict();
-export type PlaybookValues = z.infer<typeof playbookValuesSchema>;
+/**
+ * Template ids for the pool/wallet placeholders the script uses, keyed by placeholder as written in
+ * the script: {"$CPU_POOL": id, "$CPU_WALLET": id}. Keys without the "$" are accepted too.
+ */
+export const playbookTemplatesSchema = z.preprocess(
+  (v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).map(([k, id]) => [k.startsWith('$') ? k : `$${k}`, id]))
+      : v,
+  z
+    .object(
+      Object.fromEntries(templatePlaceholders.map((p) => [`$${p}`, idSchema.optional()])) as Record<
+        `$${TemplatePlaceholder}`,
+        z.ZodOptional<typeof idSchema>
+      >,
+    )
+    .strict(),
+);
+export type PlaybookTemplates = Partial<Record<`$${TemplatePlaceholder}`, string>>;
 
 export const playbookInputSchema = z
   .object({
     name: nameSchema,
     software: softwareRefSchema,
     script: scriptSchema,
-    values: playbookValuesSchema.default({}),
+    templates: playbookTemplatesSchema.default({}),
     workerName: workerNameSchema.optional(),
     enabled: z.boolean().default(true),
   })
@@ -97,7 +106,7 @@ export const playbookUpdateSchema = z
     name: nameSchema.optional(),
     software: softwareRefSchema.optional(),
     script: scriptSchema.optional(),
-    values: playbookValuesSchema.optional(),
+    templates: playbookTemplatesSchema.optional(),
     workerName: workerNameSchema.nullable().optional(),
     enabled: z.boolean().optional(),
   })
@@ -110,7 +119,8 @@ export const playbookSchema = z.object({
   name: z.string(),
   software: z.object({ name: z.string(), version: z.string() }),
   script: z.string(),
-  values: z.record(z.string(), z.string()),
+  /** Placeholder (with its $) → template id. */
+  templates: z.record(z.string(), z.string()),
   workerName: z.string().nullable(),
   apiPort: z.number().int(),
   enabled: z.boolean(),

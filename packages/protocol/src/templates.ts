@@ -48,8 +48,8 @@ export function walletProblem(value: string): string | null {
   return null;
 }
 
-export const templateTypeSchema = z.enum(['pool', 'wallet']);
-export type TemplateType = z.infer<typeof templateTypeSchema>;
+export const templateKindSchema = z.enum(['pool', 'wallet']);
+export type TemplateKind = z.infer<typeof templateKindSchema>;
 
 const labelSchema = z
   .string()
@@ -67,14 +67,14 @@ const templateValueSchema = z
 export const templateInputSchema = z
   .object({
     name: nameSchema,
-    type: templateTypeSchema,
+    kind: templateKindSchema,
     value: templateValueSchema,
     coin: labelSchema.optional(),
     algorithm: labelSchema.optional(),
   })
   .strict()
   .superRefine((t, ctx) => {
-    const problem = t.type === 'pool' ? poolUrlProblem(t.value) : walletProblem(t.value);
+    const problem = t.kind === 'pool' ? poolUrlProblem(t.value) : walletProblem(t.value);
     if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
   });
 export type TemplateInput = z.infer<typeof templateInputSchema>;
@@ -92,7 +92,7 @@ export type TemplateUpdate = z.infer<typeof templateUpdateSchema>;
 export const templateSchema = z.object({
   id: idSchema,
   name: z.string(),
-  type: templateTypeSchema,
+  kind: templateKindSchema,
   value: z.string(),
   coin: z.string().nullable(),
   algorithm: z.string().nullable(),

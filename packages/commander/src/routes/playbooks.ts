@@ -4,13 +4,14 @@ import {
   findSoftware,
   limits,
   type Playbook,
-  type PlaybookValues,
+  type PlaybookTemplates,
   placeholdersIn,
   playbookInputSchema,
   playbookSchema,
   playbookUpdateSchema,
   poolPlaceholders,
   type SoftwareRef,
+  type TemplatePlaceholder,
   templatePlaceholders,
 } from '@mrm/protocol';
 import type { Kysely } from 'kysely';
@@ -26,6 +27,17 @@ import { idParams, okSchema, rigPlaybookParams } from './params.js';
 /** Local API ports the commander hands out to a rig's miners, one per playbook. */
 export const API_PORT_RANGE = { first: 42001, last: 42099 } as const;
 
+/** Stored as {CPU_POOL: id}; the API speaks {"$CPU_POOL": id}, as placeholders appear in scripts. */
+type StoredValues = Partial<Record<TemplatePlaceholder, string>>;
+const fromApi = (t: PlaybookTemplates): StoredValues =>
+  Object.fromEntries(
+    Object.entries(t)
+      .filter(([, id]) => id)
+      .map(([k, id]) => [k.slice(1), id]),
+  ) as StoredValues;
+const toApi = (v: StoredValues): Record<string, string> =>
+  Object.fromEntries(Object.entries(v).map(([k, id]) => [`$${k}`, id as string]));
+
 function playbookView(p: PlaybooksTable): Playbook {
   return {
     id: p.id,
@@ -33,7 +45,7 @@ function playbookView(p: PlaybooksTable): Playbook {
     name: p.name,
     software: { name: p.software_name, version: p.software_version },
     script: p.script,
-    values: JSON.parse(p.values_json) as Record<string, string>,
+    templates: toApi(JSON.parse(p.values_json) as StoredValues),
     workerName: p.worker_name,
     apiPort: p.api_port,
     enabled: p.enabled === 1,
@@ -60,13 +72,14 @@ function checkSoftware(s: SoftwareRef) {
  * Every pool/wallet placeholder the script uses needs a template of the matching type, and every
  * value given must be used by the script (a stray value is usually a typo the operator should see).
  */
-async function checkValues(db: Kysely<Database>, script: string, values: PlaybookValues) {
+async function checkValues(db: Kysely<Database>, script: string, values: StoredValues) {
   const used = new Set(placeholdersIn(script));
   const problems: string[] = [];
   for (const ph of templatePlaceholders) {
     const id = values[ph];
-    if (used.has(ph) && !id) problems.push(`values.${ph}: the script uses $${ph}; choose a template for it`);
-    if (!used.has(ph) && id) problems.push(`values.${ph}: the script does not use $${ph}`);
+    if (used.has(ph) && !id)
+      problems.push(`templates.$${ph}: the script uses $${ph}; choose a template for it`);
+    if (!used.has(ph) && id) problems.push(`templates.$${ph}: the script does not use $${ph}`);
   }
   const ids = Object.values(values).filter((v): v is string => !!v);
   const found = ids.length
@@ -78,9 +91,9 @@ async function checkValues(db: Kysely<Database>, script: string, values: Playboo
     if (!id) continue;
     const t = byId.get(id);
     const want = (poolPlaceholders as readonly string[]).includes(ph) ? 'pool' : 'wallet';
-    if (!t) problems.push(`values.${ph}: no template with id ${id}`);
+    if (!t) problems.push(`templates.$${ph}: no template with id ${id}`);
     else if (t.type !== want)
-      problems.push(`values.${ph}: template "${t.name}" is a ${t.type} template; $${ph} needs a ${want}`);
+      problems.push(`templates.$${ph}: template "${t.name}" is a ${t.type} template; $${ph} needs a ${want}`);
   }
   if (problems.length) throw new ApiError(422, 'unprocessable', problems[0]!, { problems });
 }
@@ -195,7 +208,8 @@ export function playbookRoutes(app: App, ctx: AppContext) {
       const rig = await loadRig(request.params.id);
       const b = request.body;
       checkSoftware(b.software);
-      await checkValues(db, b.script, b.values);
+      const values = fromApi(b.templates);
+      await checkValues(db, b.script, values);
       if (await nameTaken(rig.id, b.name))
         throw conflict(`this rig already has a playbook named "${b.name}"`);
       const now = ctx.now();
@@ -218,7 +232,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
           software_name: b.software.name,
           software_version: b.software.version,
           script: b.script,
-          values_json: JSON.stringify(b.values),
+          values_json: JSON.stringify(values),
           worker_name: b.workerName ?? null,
           api_port: port,
           enabled: b.enabled ? 1 : 0,
@@ -263,7 +277,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
       const b = request.body;
       const software = b.software ?? { name: before.software_name, version: before.software_version };
       const script = b.script ?? before.script;
-      const values = b.values ?? (JSON.parse(before.values_json) as PlaybookValues);
+      const values = b.templates ? fromApi(b.templates) : (JSON.parse(before.values_json) as StoredValues);
       if (b.software) checkSoftware(software);
       await checkValues(db, script, values);
       if (b.name !== undefined && (await nameTaken(rig.id, b.name, before.id)))

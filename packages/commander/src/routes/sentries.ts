@@ -134,11 +134,12 @@ export function sentryRoutes(app: App, ctx: AppContext) {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('sentries').values(row).execute();
         if (row.kind === 'rig') {
-          // A rig sentry watches exactly one machine: its rig exists from the start, so playbooks can be prepared before it enrols.
+          // A rig sentry watches exactly one machine, and the rig shares its id: scripts address
+          // /api/v1/rigs/{sentryId}. It exists from the start, so playbooks can be prepared before enrolment.
           await trx
             .insertInto('devices')
             .values({
-              id: randomUUID(),
+              id: row.id,
               sentry_id: row.id,
               kind: 'rig',
               key: 'rig',

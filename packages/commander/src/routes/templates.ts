@@ -34,7 +34,7 @@ function templateView(t: TemplatesTable, usedBy: Template['usedBy']): Template {
   return {
     id: t.id,
     name: t.name,
-    type: t.type as Template['type'],
+    kind: t.type as Template['kind'],
     value: t.value,
     coin: t.coin,
     algorithm: t.algorithm,
@@ -71,13 +71,13 @@ export function templateRoutes(app: App, ctx: AppContext) {
       config: { access: 'viewer' },
       schema: {
         tags: ['templates'],
-        querystring: z.object({ type: z.enum(['pool', 'wallet']).optional() }),
+        querystring: z.object({ kind: z.enum(['pool', 'wallet']).optional() }),
         response: { 200: z.object({ items: z.array(templateSchema) }) },
       },
     },
     async (request) => {
       let q = db.selectFrom('templates').selectAll().orderBy('type').orderBy('name');
-      if (request.query.type) q = q.where('type', '=', request.query.type);
+      if (request.query.kind) q = q.where('type', '=', request.query.kind);
       const [rows, used] = await Promise.all([q.execute(), usersOf(db)]);
       return { items: rows.map((t) => templateView(t, used.get(t.id) ?? [])) };
     },
@@ -104,13 +104,13 @@ export function templateRoutes(app: App, ctx: AppContext) {
     async (request, reply) => {
       const p = requireUser(request);
       const b = request.body;
-      if (await nameTaken(b.type, b.name))
-        throw conflict(`a ${b.type} template named "${b.name}" already exists`);
+      if (await nameTaken(b.kind, b.name))
+        throw conflict(`a ${b.kind} template named "${b.name}" already exists`);
       const now = ctx.now();
       const row: TemplatesTable = {
         id: randomUUID(),
         name: b.name,
-        type: b.type,
+        type: b.kind,
         value: b.value,
         coin: b.coin || null,
         algorithm: b.algorithm || null,
