@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { playbookRoutes } from './routes/playbooks.js';
 import { sentryRoutes } from './routes/sentries.js';
 import { sentryProtocolRoutes } from './routes/sentry-protocol.js';
+import { softwareRoutes } from './routes/software.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -135,6 +136,7 @@ export async function createCommander(
   sentryProtocolRoutes(app, ctx);
   templateRoutes(app, ctx);
   playbookRoutes(app, ctx);
+  softwareRoutes(app, ctx);
   deviceRoutes(app, ctx);
   auditRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>

@@ -201,3 +201,48 @@ export const auditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** Custom mining software (or a sha256 pin for a catalogue program) for one platform. */
+export const softwareCreateSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits and . _ -'),
+    version: z
+      .string()
+      .min(1)
+      .max(32)
+      .regex(/^[A-Za-z0-9._+-]+$/, 'may contain only letters, digits and . _ + -'),
+    platform: z.enum(['linux-x64', 'linux-arm64', 'win-x64']),
+    url: z
+      .string()
+      .max(2048)
+      .url('must be an http(s) URL')
+      .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'),
+    sha256: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{64}$/, 'must be 64 hex characters')
+      .transform((v) => v.toLowerCase()),
+    executable: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)*$/, 'must be a file name (or path) inside the archive')
+      .refine((p) => !p.split('/').includes('..'), 'must not contain ..'),
+    /** A stats adapter of the catalogue (e.g. "xmrig"), or "none" for a program without a usable API. */
+    adapter: z.string().min(1).max(64),
+  })
+  .strict();
+export const softwareSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  version: z.string(),
+  platform: z.string(),
+  url: z.string(),
+  sha256: z.string(),
+  executable: z.string(),
+  adapter: z.string(),
+  createdAt: z.number(),
+});

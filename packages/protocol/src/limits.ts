@@ -29,6 +29,8 @@ export const limits = {
   maxPageSize: 1000,
   /** Points returned by one history query. */
   maxHistoryPoints: 20_000,
+  /** A mining-software archive uploaded to the commander for offline farms. */
+  maxArchiveBytes: 512 * 1024 * 1024,
   /** Messages on the push WebSocket. */
   maxPushMessageBytes: 1024 * 1024,
 } as const;

@@ -22,6 +22,8 @@ export const helloResponseSchema = z.object({
   /** SHA-256 of the DER public key, hex, for an operator to compare by eye. */
   commanderKeyFingerprint: z.string(),
   serverTime: epochMsSchema,
+  /** Highest report sequence number stored for this sentry; its outbox continues above it. */
+  lastSeq: z.number().int().nonnegative(),
 });
 export type HelloResponse = z.infer<typeof helloResponseSchema>;
 
@@ -50,10 +52,29 @@ export const reportResponseSchema = z.object({
 export type ReportResponse = z.infer<typeof reportResponseSchema>;
 
 /** A rig playbook as the sentry receives it: template ids already resolved to their values. */
+export const archiveRefSchema = z.object({
+  url: z.string(),
+  /** Pinned by the catalogue or an operator; a rig refuses an archive without one. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
+});
+export type ArchiveRef = z.infer<typeof archiveRefSchema>;
+
 export const desiredPlaybookSchema = z.object({
   id: idSchema,
   name: z.string(),
-  software: z.object({ name: z.string(), version: z.string() }),
+  software: z.object({
+    name: z.string(),
+    version: z.string(),
+    /** File inside the archive to run (without .exe). */
+    executable: z.string(),
+    /** Stats adapter that reads this program's API, or "none". */
+    adapter: z.string(),
+    /** Per platform (linux-x64, linux-arm64, win-x64). */
+    archives: z.record(z.string(), archiveRefSchema),
+  }),
   script: z.string(),
   /** Placeholder → raw value. The sentry quotes each for its shell before filling the script. */
   values: z.record(z.string(), z.string()),

@@ -178,6 +178,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_custom_software': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('software')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('platform', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('executable', 'text', (c) => c.notNull())
+          .addColumn('adapter', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('software_name_version_platform', ['name', 'version', 'platform'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -137,6 +137,18 @@ export interface SentryCommandsTable {
   finished_at: number | null;
 }
 
+export interface SoftwareTable {
+  id: string;
+  name: string;
+  version: string;
+  platform: string;
+  url: string;
+  sha256: string;
+  executable: string;
+  adapter: string;
+  created_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -155,4 +167,5 @@ export interface Database {
   telemetry_1h: TelemetryRollupTable;
   sentry_commands: SentryCommandsTable;
   settings: SettingsTable;
+  software: SoftwareTable;
 }

@@ -21,6 +21,7 @@ import type { AppContext } from '../context.js';
 import type { Database, PlaybooksTable } from '../db/schema.js';
 import { ApiError, conflict, notFound, unprocessable } from '../errors.js';
 import { audit } from '../services/audit.js';
+import { resolveSoftware } from '../services/software.js';
 import type { App } from './app-type.js';
 import { idParams, okSchema, rigPlaybookParams } from './params.js';
 
@@ -54,18 +55,20 @@ function playbookView(p: PlaybooksTable): Playbook {
   };
 }
 
-function checkSoftware(s: SoftwareRef) {
+async function checkSoftware(db: Kysely<Database>, s: SoftwareRef) {
+  if (await resolveSoftware(db, s.name, s.version)) return;
   const entry = findSoftware(s.name);
-  if (!entry) {
+  const custom = await db.selectFrom('software').select('version').where('name', '=', s.name).execute();
+  if (!entry && !custom.length) {
+    const known = catalogue.map((e) => e.name).join(', ');
     throw unprocessable(
-      `software.name: unknown mining software "${s.name}" (known: ${catalogue.map((e) => e.name).join(', ')})`,
+      `software.name: unknown mining software "${s.name}" (known: ${known}; add others with POST /api/v1/software)`,
     );
   }
-  if (!entry.versions.includes(s.version)) {
-    throw unprocessable(
-      `software.version: ${entry.displayName} has no version "${s.version}" (known: ${entry.versions.join(', ')})`,
-    );
-  }
+  const versions = [...new Set([...(entry?.versions ?? []), ...custom.map((c) => c.version)])];
+  throw unprocessable(
+    `software.version: ${entry?.displayName ?? s.name} has no version "${s.version}" (known: ${versions.join(', ')})`,
+  );
 }
 
 /**
@@ -131,35 +134,6 @@ export function playbookRoutes(app: App, ctx: AppContext) {
   };
 
   app.get(
-    '/api/v1/software',
-    {
-      config: { access: 'viewer' },
-      schema: {
-        tags: ['playbooks'],
-        summary: 'Mining programs a playbook can run, with their default script templates',
-        response: {
-          200: z.object({
-            items: z.array(
-              z.object({
-                name: z.string(),
-                displayName: z.string(),
-                devices: z.array(z.string()),
-                versions: z.array(z.string()),
-                executable: z.string(),
-                defaultScript: z.string(),
-                apiBindsLoopback: z.boolean(),
-              }),
-            ),
-          }),
-        },
-      },
-    },
-    async () => ({
-      items: catalogue.map((e) => ({ ...e, devices: [...e.devices], versions: [...e.versions] })),
-    }),
-  );
-
-  app.get(
     '/api/v1/rigs/:id/playbooks',
     {
       config: { access: 'viewer' },
@@ -207,7 +181,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
       const p = requireUser(request);
       const rig = await loadRig(request.params.id);
       const b = request.body;
-      checkSoftware(b.software);
+      await checkSoftware(db, b.software);
       const values = fromApi(b.templates);
       await checkValues(db, b.script, values);
       if (await nameTaken(rig.id, b.name))
@@ -278,7 +252,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
       const software = b.software ?? { name: before.software_name, version: before.software_version };
       const script = b.script ?? before.script;
       const values = b.templates ? fromApi(b.templates) : (JSON.parse(before.values_json) as StoredValues);
-      if (b.software) checkSoftware(software);
+      if (b.software) await checkSoftware(db, software);
       await checkValues(db, script, values);
       if (b.name !== undefined && (await nameTaken(rig.id, b.name, before.id)))
         throw conflict(`this rig already has a playbook named "${b.name}"`);

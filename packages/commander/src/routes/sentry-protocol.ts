@@ -62,6 +62,7 @@ export function sentryProtocolRoutes(app: App, ctx: AppContext) {
         commanderPublicKey: ctx.signingKey.publicKeyPem,
         commanderKeyFingerprint: ctx.signingKey.fingerprint,
         serverTime: now,
+        lastSeq: sentry.last_seq,
       };
     },
   );

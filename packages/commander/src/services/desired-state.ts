@@ -10,6 +10,7 @@ import { signPayload } from '@mrm/protocol/signing';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { Database, SentriesTable } from '../db/schema.js';
+import { resolveSoftware } from './software.js';
 
 /** WORKER_NAME defaults to the rig's name made safe for pool logins. */
 export function workerNameFor(name: string): string {
@@ -44,7 +45,13 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
         .execute()
     : [];
   const templateValue = new Map(templates.map((t) => [t.id, t.value]));
+  const software = new Map<string, Awaited<ReturnType<typeof resolveSoftware>>>();
+  for (const p of playbooks) {
+    const key = `${p.software_name}@${p.software_version}`;
+    if (!software.has(key)) software.set(key, await resolveSoftware(db, p.software_name, p.software_version));
+  }
   return playbooks.map((p) => {
+    const sw = software.get(`${p.software_name}@${p.software_version}`);
     const values: Record<string, string> = {};
     const refs = JSON.parse(p.values_json) as Record<string, string>;
     for (const key of Object.keys(refs).sort()) {
@@ -56,7 +63,14 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
     return {
       id: p.id,
       name: p.name,
-      software: { name: p.software_name, version: p.software_version },
+      // A program whose entry was removed still goes out, with no archives: the rig reports why it cannot install it.
+      software: sw ?? {
+        name: p.software_name,
+        version: p.software_version,
+        executable: p.software_name,
+        adapter: 'none',
+        archives: {},
+      },
       script: p.script,
       values,
       apiPort: p.api_port,
