@@ -129,7 +129,6 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
     const cpu = await admin.post(`/api/v1/rigs/${rigId}/playbooks`, {
       name: 'CPU xmrig',
       software: { name: 'xmrig', version: '6.22.2' },
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${WORKER_NAME} is the shell placeholder form under test
       script: './xmrig -o $CPU_POOL -u $CPU_WALLET --rig-id ${WORKER_NAME} --http-port $API_PORT',
       templates: { $CPU_POOL: pool.id, $CPU_WALLET: wallet.id },
     });

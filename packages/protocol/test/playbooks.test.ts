@@ -3,7 +3,6 @@ import { fillPlaceholders, placeholdersIn, poolUrlProblem, walletProblem } from 
 
 describe('placeholders', () => {
   it('finds $NAME and ${NAME} forms once each, in order, and ignores look-alikes', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell placeholder syntax under test
     const script =
       './m -o $GPU_POOL_1 -u ${GPU_WALLET_1}.$WORKER_NAME --api $API_PORT $GPU_POOL_10 $HOME $GPU_POOL_1';
     expect(placeholdersIn(script)).toEqual(['GPU_POOL_1', 'GPU_WALLET_1', 'WORKER_NAME', 'API_PORT']);
