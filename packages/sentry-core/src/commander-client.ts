@@ -1,7 +1,19 @@
-import { type HelloRequest, type HelloResponse, type ReportBatch, type ReportResponse, sentryPaths } from '@mrm/protocol';
+import {
+  type HelloRequest,
+  type HelloResponse,
+  type ReportBatch,
+  type ReportResponse,
+  sentryPaths,
+} from '@mrm/protocol';
 
 /** Why a call to the commander failed, in words an operator can act on. */
-export type CommanderErrorKind = 'unreachable' | 'wrong-token' | 'revoked' | 'wrong-kind' | 'rejected' | 'server-error';
+export type CommanderErrorKind =
+  | 'unreachable'
+  | 'wrong-token'
+  | 'revoked'
+  | 'wrong-kind'
+  | 'rejected'
+  | 'server-error';
 
 export class CommanderError extends Error {
   constructor(
@@ -34,7 +46,12 @@ export class CommanderClient {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  private async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {
@@ -63,8 +80,10 @@ export class CommanderClient {
       const message = parsed.error?.message ?? `HTTP ${res.status}`;
       if (res.status === 401) throw new CommanderError('wrong-token', `wrong token: ${message}`, 401);
       if (code === 'token_revoked') throw new CommanderError('revoked', `token revoked: ${message}`, 403);
-      if (code === 'wrong_sentry_kind') throw new CommanderError('wrong-kind', `wrong kind of sentry: ${message}`, 403);
-      if (res.status >= 500) throw new CommanderError('server-error', `commander error: ${message}`, res.status);
+      if (code === 'wrong_sentry_kind')
+        throw new CommanderError('wrong-kind', `wrong kind of sentry: ${message}`, 403);
+      if (res.status >= 500)
+        throw new CommanderError('server-error', `commander error: ${message}`, res.status);
       throw new CommanderError('rejected', `commander refused the request: ${message}`, res.status);
     }
     return res;
@@ -74,7 +93,10 @@ export class CommanderClient {
     const res = await this.call('POST', sentryPaths.hello, req);
     const body = (await res.json()) as HelloResponse;
     if (!body?.sentry?.id || !body.commanderPublicKey) {
-      throw new CommanderError('rejected', `${this.baseUrl} did not answer like a Mining Rig Monitor commander`);
+      throw new CommanderError(
+        'rejected',
+        `${this.baseUrl} did not answer like a Mining Rig Monitor commander`,
+      );
     }
     return body;
   }
@@ -86,7 +108,12 @@ export class CommanderClient {
 
   /** The signed desired state, or null when it has not changed since `etag`. */
   async desiredState(etag: string | null): Promise<{ etag: string | null; body: unknown } | null> {
-    const res = await this.call('GET', sentryPaths.desiredState, undefined, etag ? { 'if-none-match': etag } : {});
+    const res = await this.call(
+      'GET',
+      sentryPaths.desiredState,
+      undefined,
+      etag ? { 'if-none-match': etag } : {},
+    );
     if (res.status === 304) return null;
     return { etag: res.headers.get('etag'), body: await res.json() };
   }
@@ -99,7 +126,8 @@ export class CommanderClient {
         headers: sameOrigin ? { authorization: `Bearer ${this.token}` } : {},
         signal: AbortSignal.timeout(10 * 60_000),
       });
-      if (!res.ok) throw new CommanderError('rejected', `download of ${url} failed: HTTP ${res.status}`, res.status);
+      if (!res.ok)
+        throw new CommanderError('rejected', `download of ${url} failed: HTTP ${res.status}`, res.status);
       return res;
     } catch (err) {
       if (err instanceof CommanderError) throw err;

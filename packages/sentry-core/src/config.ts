@@ -28,7 +28,9 @@ export function saveConfig(stateDir: string, config: SentryConfig): void {
 
 export class NotEnrolledError extends Error {
   constructor(stateDir: string) {
-    super(`this sentry is not enrolled (no ${CONFIG_FILE} in ${stateDir}); run "enroll --url URL --token TOKEN" first`);
+    super(
+      `this sentry is not enrolled (no ${CONFIG_FILE} in ${stateDir}); run "enroll --url URL --token TOKEN" first`,
+    );
   }
 }
 

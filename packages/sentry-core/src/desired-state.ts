@@ -12,11 +12,17 @@ export class DesiredStateRefused extends Error {}
  * key pinned at enrolment, the document must be addressed to this sentry and of its kind, and its
  * revision must not be older than one already accepted (a replayed old document is refused).
  */
-export function verifyDesiredState(body: unknown, config: SentryConfig, lastRevision: number): DesiredStateDocument {
+export function verifyDesiredState(
+  body: unknown,
+  config: SentryConfig,
+  lastRevision: number,
+): DesiredStateDocument {
   const env = signedDocumentSchema.safeParse(body);
   if (!env.success) throw new DesiredStateRefused('desired state is not a signed document; refusing it');
   if (!verifySignedDocument(env.data, config.commanderPublicKey)) {
-    throw new DesiredStateRefused('desired state signature does not verify with the pinned commander key; refusing it');
+    throw new DesiredStateRefused(
+      'desired state signature does not verify with the pinned commander key; refusing it',
+    );
   }
   let parsed: unknown;
   try {
@@ -25,11 +31,18 @@ export function verifyDesiredState(body: unknown, config: SentryConfig, lastRevi
     throw new DesiredStateRefused('signed desired state is not JSON');
   }
   const doc = desiredStateDocumentSchema.safeParse(parsed);
-  if (!doc.success) throw new DesiredStateRefused(`signed desired state has an unknown shape: ${doc.error.issues[0]?.message}`);
-  if (doc.data.sentryId !== config.sentryId) throw new DesiredStateRefused('desired state is addressed to another sentry');
-  if (doc.data.kind !== config.kind) throw new DesiredStateRefused(`desired state is for a ${doc.data.kind} sentry`);
+  if (!doc.success)
+    throw new DesiredStateRefused(
+      `signed desired state has an unknown shape: ${doc.error.issues[0]?.message}`,
+    );
+  if (doc.data.sentryId !== config.sentryId)
+    throw new DesiredStateRefused('desired state is addressed to another sentry');
+  if (doc.data.kind !== config.kind)
+    throw new DesiredStateRefused(`desired state is for a ${doc.data.kind} sentry`);
   if (doc.data.revision < lastRevision) {
-    throw new DesiredStateRefused(`desired state revision ${doc.data.revision} is older than ${lastRevision}, already accepted`);
+    throw new DesiredStateRefused(
+      `desired state revision ${doc.data.revision} is older than ${lastRevision}, already accepted`,
+    );
   }
   return doc.data;
 }

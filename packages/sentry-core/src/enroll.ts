@@ -20,9 +20,15 @@ export async function enroll(opts: {
   } catch {
     throw new Error(`"${opts.url}" is not a URL; use the commander URL shown when the sentry was created`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('the commander URL must start with http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error('the commander URL must start with http:// or https://');
   const client = new CommanderClient(url.toString(), opts.token);
-  const hello = await client.hello({ kind: opts.kind, version: opts.version, hostname: hostname(), platform: platform() });
+  const hello = await client.hello({
+    kind: opts.kind,
+    version: opts.version,
+    hostname: hostname(),
+    platform: platform(),
+  });
   const config: SentryConfig = {
     commanderUrl: client.baseUrl,
     token: opts.token,

@@ -1,5 +1,17 @@
-export { CommanderClient, CommanderError, type CommanderErrorKind, clientLimits } from './commander-client.js';
-export { CONFIG_FILE, loadConfig, NotEnrolledError, requireConfig, type SentryConfig, saveConfig } from './config.js';
+export {
+  CommanderClient,
+  CommanderError,
+  type CommanderErrorKind,
+  clientLimits,
+} from './commander-client.js';
+export {
+  CONFIG_FILE,
+  loadConfig,
+  NotEnrolledError,
+  requireConfig,
+  type SentryConfig,
+  saveConfig,
+} from './config.js';
 export { DesiredStateFetcher, DesiredStateRefused, verifyDesiredState } from './desired-state.js';
 export { enroll } from './enroll.js';
 export { Outbox, outboxLimits } from './outbox.js';

@@ -70,7 +70,10 @@ export class Outbox {
     const seq = this.meta.nextSeq++;
     writeJsonFile(this.metaFile, this.meta);
     const batch: ReportBatch = { seq, devices };
-    writeFileAtomic(join(this.dir, `${String(seq).padStart(12, '0')}-${this.now()}.json`), JSON.stringify(batch));
+    writeFileAtomic(
+      join(this.dir, `${String(seq).padStart(12, '0')}-${this.now()}.json`),
+      JSON.stringify(batch),
+    );
     this.enforceLimits();
     return seq;
   }

@@ -35,7 +35,13 @@ describe('sentry core against a real commander', () => {
 
   it('enrols: pins the key and stores the config 0600', async () => {
     const dir = tmp();
-    const config = await enroll({ url: `${run.url}/`, token: rig.token, kind: 'rig', version: '0.1.0', stateDir: dir });
+    const config = await enroll({
+      url: `${run.url}/`,
+      token: rig.token,
+      kind: 'rig',
+      version: '0.1.0',
+      stateDir: dir,
+    });
     expect(config).toMatchObject({ sentryId: rig.id, name: 'rig-a', kind: 'rig', commanderUrl: run.url });
     expect(config.commanderPublicKey).toContain('BEGIN PUBLIC KEY');
     expect(loadConfig(dir)).toEqual(config);
@@ -44,9 +50,21 @@ describe('sentry core against a real commander', () => {
 
   it('enrolment errors are clear and save nothing', async () => {
     const cases: [Parameters<typeof enroll>[0], string, RegExp][] = [
-      [{ url: 'http://127.0.0.1:1', token: rig.token, kind: 'rig', version: '1', stateDir: '' }, 'unreachable', /unreachable/],
-      [{ url: run.url, token: `mrm_snt_${'x'.repeat(43)}`, kind: 'rig', version: '1', stateDir: '' }, 'wrong-token', /wrong token/],
-      [{ url: run.url, token: asic.token, kind: 'rig', version: '1', stateDir: '' }, 'wrong-kind', /ASIC sentry/],
+      [
+        { url: 'http://127.0.0.1:1', token: rig.token, kind: 'rig', version: '1', stateDir: '' },
+        'unreachable',
+        /unreachable/,
+      ],
+      [
+        { url: run.url, token: `mrm_snt_${'x'.repeat(43)}`, kind: 'rig', version: '1', stateDir: '' },
+        'wrong-token',
+        /wrong token/,
+      ],
+      [
+        { url: run.url, token: asic.token, kind: 'rig', version: '1', stateDir: '' },
+        'wrong-kind',
+        /ASIC sentry/,
+      ],
     ];
     for (const [opts, kind, message] of cases) {
       const dir = tmp();
@@ -56,10 +74,18 @@ describe('sentry core against a real commander', () => {
       expect(err.message).toMatch(message);
       expect(readdirSync(dir)).toEqual([]);
     }
-    await expect(enroll({ url: 'not a url', token: rig.token, kind: 'rig', version: '1', stateDir: tmp() })).rejects.toThrow(/not a URL/);
+    await expect(
+      enroll({ url: 'not a url', token: rig.token, kind: 'rig', version: '1', stateDir: tmp() }),
+    ).rejects.toThrow(/not a URL/);
     const revoked = (await admin.post('/api/v1/sentries', { name: 'gone', kind: 'rig' })).body;
     await admin.post(`/api/v1/sentries/${revoked.id}/revoke`);
-    const err = await enroll({ url: run.url, token: revoked.token, kind: 'rig', version: '1', stateDir: tmp() }).catch((e) => e);
+    const err = await enroll({
+      url: run.url,
+      token: revoked.token,
+      kind: 'rig',
+      version: '1',
+      stateDir: tmp(),
+    }).catch((e) => e);
     expect(err.kind).toBe('revoked');
   });
 
@@ -95,7 +121,9 @@ describe('sentry core against a real commander', () => {
     const client = new CommanderClient(run.url, rig.token);
     await outbox.flush(client);
     expect(outbox.pendingCount()).toBe(0);
-    const hist = await admin.get(`/api/v1/devices/${rig.id}/history?metric=hashrate&from=${t0 - 1}&to=${t0 + 10_000}&resolution=raw`);
+    const hist = await admin.get(
+      `/api/v1/devices/${rig.id}/history?metric=hashrate&from=${t0 - 1}&to=${t0 + 10_000}&resolution=raw`,
+    );
     expect(hist.body.points.map((p: number[]) => p[1])).toEqual([100, 101, 102, 103, 104]);
     // A restart that lost the outbox's counter continues above what the commander stored.
     const fresh = new Outbox(tmp());
@@ -103,7 +131,9 @@ describe('sentry core against a real commander', () => {
     fresh.raiseSeqAbove(hello.lastSeq);
     expect(fresh.append([device(t0 + 6000, 106)])).toBe(hello.lastSeq + 1);
     await fresh.flush(client);
-    const after = await admin.get(`/api/v1/devices/${rig.id}/history?metric=hashrate&from=${t0 - 1}&to=${t0 + 10_000}&resolution=raw`);
+    const after = await admin.get(
+      `/api/v1/devices/${rig.id}/history?metric=hashrate&from=${t0 - 1}&to=${t0 + 10_000}&resolution=raw`,
+    );
     expect(after.body.points).toHaveLength(6);
   });
 
