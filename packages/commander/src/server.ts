@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
 import { healthRoutes } from './routes/health.js';
+import { installRoutes } from './routes/install.js';
 import { playbookRoutes } from './routes/playbooks.js';
 import { sentryRoutes } from './routes/sentries.js';
 import { sentryProtocolRoutes } from './routes/sentry-protocol.js';
@@ -137,6 +138,7 @@ export async function createCommander(
   templateRoutes(app, ctx);
   playbookRoutes(app, ctx);
   softwareRoutes(app, ctx);
+  installRoutes(app, ctx);
   deviceRoutes(app, ctx);
   auditRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>

@@ -44,8 +44,8 @@ export interface Running {
   config: Config;
   /** Shuts the commander down and removes its database. */
   stop(): Promise<void>;
-  /** Restarts on the same database (new process state: throttles, push sockets). */
-  restart(): Promise<Running>;
+  /** Restarts on the same database and port (new process state: throttles, push sockets), after an outage. */
+  restart(downForMs?: number): Promise<Running>;
 }
 
 export const ADMIN_PASSWORD = 'correct horse battery';
@@ -72,6 +72,8 @@ export async function startCommander(
   const boot = async (): Promise<Running> => {
     const commander = await createCommander(config, { logger: false, ...opts });
     const url = await commander.listen();
+    // A restart comes back on the same port, as a real commander would.
+    config.port = Number(new URL(url).port);
     let stopped = false;
     return {
       commander,
@@ -84,9 +86,10 @@ export async function startCommander(
         await pgDb?.drop();
         rmSync(dataDir, { recursive: true, force: true });
       },
-      async restart() {
+      async restart(downForMs = 0) {
         stopped = true;
         await commander.close();
+        if (downForMs) await new Promise((r) => setTimeout(r, downForMs));
         return boot();
       },
     };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, nameSchema, roleSchema, sentryKindSchema } from './common.js';
+import { playbookSchema } from './playbooks.js';
 import { asicPowerStateSchema, sentryCommandNameSchema } from './sentry.js';
 import { deviceStatusSchema, poolStatusSchema } from './telemetry.js';
 
@@ -92,6 +93,8 @@ export const sentryCreatedSchema = z.object({
   /** Shown only in this answer; the commander keeps a hash. */
   token: z.string(),
   commanderUrl: z.string(),
+  /** For a rig sentry: the one line that installs and enrols it on a Linux rig. */
+  installCommand: z.string().nullable().optional(),
 });
 
 export const sentryCommandRequestSchema = z
@@ -154,7 +157,10 @@ export const deviceSchema = z.object({
       powerState: asicPowerStateSchema,
     })
     .nullable(),
+  /** Driver detail: for a rig, its playbooks' live state, GPUs matched by bus id, and hardware. */
   details: z.record(z.string(), z.unknown()).nullable(),
+  /** For a rig, in GET /api/v1/devices/{id}: the playbooks configured for it. */
+  playbooks: z.array(playbookSchema).optional(),
 });
 export type Device = z.infer<typeof deviceSchema>;
 

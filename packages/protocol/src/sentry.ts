@@ -122,7 +122,13 @@ export const signedDocumentSchema = z.object({
 export type SignedDocument = z.infer<typeof signedDocumentSchema>;
 
 /** Commands the commander can send over the push socket. */
-export const sentryCommandNameSchema = z.enum(['restart-playbook', 'reboot', 'fetch-logs']);
+export const sentryCommandNameSchema = z.enum([
+  'restart-playbook',
+  'stop-all',
+  'start-all',
+  'reboot',
+  'fetch-logs',
+]);
 export type SentryCommandName = z.infer<typeof sentryCommandNameSchema>;
 
 export const pushServerMessageSchema = z.discriminatedUnion('type', [

@@ -15,6 +15,7 @@ import { deviceView } from '../services/devices.js';
 import { chooseResolution, readHistory } from '../services/history.js';
 import type { App } from './app-type.js';
 import { idParams, okSchema } from './params.js';
+import { playbookView } from './playbooks.js';
 
 export function deviceRoutes(app: App, ctx: AppContext) {
   const { db } = ctx.store;
@@ -101,7 +102,15 @@ export function deviceRoutes(app: App, ctx: AppContext) {
     },
     async (request) => {
       const row = await loadWithSentry(request.params.id);
-      return deviceView(row, row.sentry_last_seen, ctx.now(), ctx.config.sentryOfflineAfterMs);
+      const view = deviceView(row, row.sentry_last_seen, ctx.now(), ctx.config.sentryOfflineAfterMs);
+      if (row.kind !== 'rig') return view;
+      const playbooks = await db
+        .selectFrom('playbooks')
+        .selectAll()
+        .where('rig_id', '=', row.id)
+        .orderBy('name')
+        .execute();
+      return { ...view, playbooks: playbooks.map(playbookView) };
     },
   );
 

@@ -39,7 +39,7 @@ const fromApi = (t: PlaybookTemplates): StoredValues =>
 const toApi = (v: StoredValues): Record<string, string> =>
   Object.fromEntries(Object.entries(v).map(([k, id]) => [`$${k}`, id as string]));
 
-function playbookView(p: PlaybooksTable): Playbook {
+export function playbookView(p: PlaybooksTable): Playbook {
   return {
     id: p.id,
     rigId: p.rig_id,

@@ -20,6 +20,7 @@ import { ApiError, conflict, notFound } from '../errors.js';
 import { audit } from '../services/audit.js';
 import { asicKey, deviceView, sentryStatus } from '../services/devices.js';
 import type { App } from './app-type.js';
+import { rigInstallCommand } from './install.js';
 import { idParams, okSchema } from './params.js';
 
 /** Where sentries should reach this commander: the configured public URL, or what this request came in on. */
@@ -175,6 +176,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         kind: row.kind as SentryKind,
         token,
         commanderUrl: commanderUrl(ctx, request),
+        installCommand: row.kind === 'rig' ? rigInstallCommand(commanderUrl(ctx, request), token) : null,
       });
     },
   );
@@ -269,6 +271,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         kind: before.kind as SentryKind,
         token,
         commanderUrl: commanderUrl(ctx, request),
+        installCommand: before.kind === 'rig' ? rigInstallCommand(commanderUrl(ctx, request), token) : null,
       };
     },
   );
