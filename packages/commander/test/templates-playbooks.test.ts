@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, databases, type Running, startCommander } from './helpers.js';
+import { adminClient, client, databases, type Running, startCommander } from './helpers.js';
 
 const WALLET =
   '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
@@ -221,5 +221,37 @@ describe.each(databases)('templates and playbooks on %s', (db) => {
     const over = await admin.post(`/api/v1/rigs/${busy}/playbooks`, body(99));
     expect(over.status).toBe(422);
     expect(over.body.error.message).toMatch(/at most 16 playbooks/);
+  });
+});
+
+describe('playbook GPU power limits', () => {
+  it('stores a per-playbook GPU power limit, sends it to the rig, and refuses silly values', async () => {
+    const run = await startCommander('sqlite');
+    try {
+      const admin = await adminClient(run.url);
+      const rig = (await admin.post('/api/v1/sentries', { name: 'pl rig', kind: 'rig' })).body;
+      const body = {
+        name: 'g',
+        software: { name: 'lolminer', version: '1.92' },
+        script: './lolMiner --apiport $API_PORT',
+      };
+      for (const bad of [5, 5000, 12.5, '200']) {
+        const r = await admin.post(`/api/v1/rigs/${rig.id}/playbooks`, { ...body, gpuPowerLimitW: bad });
+        expect(r.status, String(bad)).toBe(400);
+        expect(r.body.error.message).toMatch(/gpuPowerLimitW/);
+      }
+      const ok = await admin.post(`/api/v1/rigs/${rig.id}/playbooks`, { ...body, gpuPowerLimitW: 180 });
+      expect(ok.body.gpuPowerLimitW).toBe(180);
+      const doc = JSON.parse(
+        (await client(run.url, rig.token).get('/api/sentry/v1/desired-state')).body.payload,
+      );
+      expect(doc.playbooks[0].gpuPowerLimitW).toBe(180);
+      const cleared = await admin.patch(`/api/v1/rigs/${rig.id}/playbooks/${ok.body.id}`, {
+        gpuPowerLimitW: null,
+      });
+      expect(cleared.body.gpuPowerLimitW).toBeNull();
+    } finally {
+      await run.stop();
+    }
   });
 });

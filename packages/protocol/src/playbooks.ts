@@ -63,6 +63,12 @@ const scriptSchema = z
   // Tabs and newlines are normal in scripts; other control characters are not.
   .refine((s) => !hasControlChars(s.replace(/[\t\r\n]/g, '')), 'must not contain control characters');
 
+const gpuPowerLimitSchema = z
+  .number()
+  .int()
+  .min(10, 'must be at least 10 W')
+  .max(1000, 'must be at most 1000 W');
+
 const workerNameSchema = z
   .string()
   .min(1)
@@ -96,6 +102,8 @@ export const playbookInputSchema = z
     script: scriptSchema,
     templates: playbookTemplatesSchema.default({}),
     workerName: workerNameSchema.optional(),
+    /** Power limit in W applied to each GPU before the miner starts, restored when it stops. */
+    gpuPowerLimitW: gpuPowerLimitSchema.optional(),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -108,6 +116,7 @@ export const playbookUpdateSchema = z
     script: scriptSchema.optional(),
     templates: playbookTemplatesSchema.optional(),
     workerName: workerNameSchema.nullable().optional(),
+    gpuPowerLimitW: gpuPowerLimitSchema.nullable().optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -123,6 +132,7 @@ export const playbookSchema = z.object({
   templates: z.record(z.string(), z.string()),
   workerName: z.string().nullable(),
   apiPort: z.number().int(),
+  gpuPowerLimitW: z.number().int().nullable(),
   enabled: z.boolean(),
   createdAt: z.number(),
   updatedAt: z.number(),

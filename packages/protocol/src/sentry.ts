@@ -79,6 +79,8 @@ export const desiredPlaybookSchema = z.object({
   /** Placeholder → raw value. The sentry quotes each for its shell before filling the script. */
   values: z.record(z.string(), z.string()),
   apiPort: z.number().int(),
+  /** W per GPU while this playbook runs; null leaves the GPUs' limits alone. */
+  gpuPowerLimitW: z.number().int().nullable().default(null),
 });
 export type DesiredPlaybook = z.infer<typeof desiredPlaybookSchema>;
 

@@ -195,6 +195,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_playbook_power_limit': {
+      async up(db: AnyDb) {
+        await db.schema.alterTable('playbooks').addColumn('gpu_power_limit_w', 'integer').execute();
+      },
+    },
   };
 }
 

@@ -88,6 +88,7 @@ export interface PlaybooksTable {
   values_json: string;
   worker_name: string | null;
   api_port: number;
+  gpu_power_limit_w: number | null;
   enabled: number;
   created_at: number;
   updated_at: number;

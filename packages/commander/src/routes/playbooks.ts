@@ -49,6 +49,7 @@ export function playbookView(p: PlaybooksTable): Playbook {
     templates: toApi(JSON.parse(p.values_json) as StoredValues),
     workerName: p.worker_name,
     apiPort: p.api_port,
+    gpuPowerLimitW: p.gpu_power_limit_w,
     enabled: p.enabled === 1,
     createdAt: p.created_at,
     updatedAt: p.updated_at,
@@ -209,6 +210,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
           values_json: JSON.stringify(values),
           worker_name: b.workerName ?? null,
           api_port: port,
+          gpu_power_limit_w: b.gpuPowerLimitW ?? null,
           enabled: b.enabled ? 1 : 0,
           created_at: now,
           updated_at: now,
@@ -265,6 +267,7 @@ export function playbookRoutes(app: App, ctx: AppContext) {
         script,
         values_json: JSON.stringify(values),
         worker_name: b.workerName === undefined ? before.worker_name : b.workerName,
+        gpu_power_limit_w: b.gpuPowerLimitW === undefined ? before.gpu_power_limit_w : b.gpuPowerLimitW,
         enabled: b.enabled === undefined ? before.enabled : b.enabled ? 1 : 0,
         updated_at: now,
       };

@@ -74,6 +74,7 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
       script: p.script,
       values,
       apiPort: p.api_port,
+      gpuPowerLimitW: p.gpu_power_limit_w,
     };
   });
 }
