@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { sentryBench } from './sentry.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
@@ -152,6 +153,20 @@ const connections = 32;
 const asic = await scenario('ASIC sentries, 100 ASICs per batch', 'asic', connections, 100);
 const rig = await scenario('rig sentries, 1 rig per batch', 'rig', connections, 1);
 const baseline = await bare(connections);
+const sentryFigures = await (async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mrm-bench-'));
+  const { child, url } = await startCommander(dataDir);
+  try {
+    return await sentryBench(url, {
+      footprintMs: Number(process.env.BENCH_SENTRY_MS ?? 60_000),
+      changes: 20,
+    });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.on('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+})();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => n.toFixed(1);
 const rows = [asic, rig].map(
@@ -181,6 +196,22 @@ Targets on a 2-core machine with SQLite: at least 5,000 device-reports per secon
 reporting every 30 s) and at least 30 % of bare HTTP throughput. A farm's ASICs arrive in batches
 from their ASIC sentry, which is the first row; the second row is the worst case, one device per
 request, where the per-request cost (auth lookup, validation, one transaction) dominates.
+
+## Rig sentry
+
+The rig sentry process alone (not its miners), with two simulated miners (XMRig and lolMiner)
+running under it at the operator defaults (reports every 30 s, desired-state poll every 60 s,
+push connected), measured over ${sentryFigures.footprintSeconds} s:
+
+| figure | measured | target |
+|---|---|---|
+| RSS at the end | ${sentryFigures.rssMiB.toFixed(1)} MiB | at most 80 MB |
+| peak RSS | ${sentryFigures.peakRssMiB.toFixed(1)} MiB | at most 80 MB |
+| CPU, share of one core | ${sentryFigures.cpuSharePct.toFixed(2)} % | at most 1 % |
+
+Saving a changed wallet template to the miner running with the new wallet (push; the sentry
+verifies the signed state, stops both playbooks, rewrites the scripts and starts them), over
+${sentryFigures.changes} changes: **p50 ${sentryFigures.p50} ms, p95 ${sentryFigures.p95} ms** (target p95 at most 2 s).
 `;
 writeFileSync(join(root, 'docs/benchmarks.md'), md);
 process.stdout.write(`\n${md}\n`);

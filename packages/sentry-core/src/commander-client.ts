@@ -66,7 +66,8 @@ export class CommanderClient {
         redirect: 'error',
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).name;
       throw new CommanderError('unreachable', `commander unreachable at ${this.baseUrl} (${cause})`);
     }
     if (res.status >= 400) {

@@ -1,0 +1,1 @@
+export const SENTRY_VERSION = '0.1.0';
