@@ -98,7 +98,8 @@ export async function sentryBench(commanderUrl: string, opts: { footprintMs: num
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`enroll exited ${code}`))));
   });
   // Defaults an operator gets (30 s reports, 60 s poll, push on).
-  const sentry = spawn(process.execPath, [bin, 'run', '--state-dir', stateDir], { stdio: 'ignore' });
+  // The Node flags of the systemd unit the install script writes.
+  const sentry = spawn(process.execPath, ['--max-semi-space-size=1', bin, 'run', '--state-dir', stateDir], { stdio: 'ignore' });
   try {
     const cpu = await api(commanderUrl, token, 'POST', `/api/v1/rigs/${rig.id}/playbooks`, {
       name: 'CPU',

@@ -15,8 +15,6 @@ import { join, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DesiredPlaybook, Platform } from '@mrm/protocol';
-import { unzipSync } from 'fflate';
-import { extract as tarExtract } from 'tar';
 
 export const installLimits = {
   /** Largest archive downloaded; mining programs are tens of MB. */
@@ -173,6 +171,8 @@ export class Installer {
     const isZip = head[0] === 0x50 && head[1] === 0x4b;
     const isGzip = head[0] === 0x1f && head[1] === 0x8b;
     if (isZip) {
+      // Loaded on first install only: the daemon's resident memory stays small between installs.
+      const { unzipSync } = await import('fflate');
       const entries = unzipSync(readFileSync(file));
       for (const [path, data] of Object.entries(entries)) {
         const target = join(dest, path);
@@ -189,7 +189,8 @@ export class Installer {
     }
     if (isGzip || /\.(tar|tgz|tar\.gz|tar\.xz)$/i.test(url)) {
       // node-tar refuses absolute paths and ".." entries by default.
-      await tarExtract({ file, cwd: dest, strict: true });
+      const { extract } = await import('tar');
+      await extract({ file, cwd: dest, strict: true });
       return;
     }
     throw new InstallError(`cannot unpack ${url}: only .tar.gz and .zip archives are supported`);

@@ -53,7 +53,8 @@ After=network-online.target
 Wants=network-online.target
 
 [Service]
-ExecStart=$NODE_BIN $INSTALL_DIR/mrm-rig-sentry.cjs run --state-dir $STATE_DIR
+# A small young generation keeps the daemon's resident memory low (docs/benchmarks.md).
+ExecStart=$NODE_BIN --max-semi-space-size=1 $INSTALL_DIR/mrm-rig-sentry.cjs run --state-dir $STATE_DIR
 Restart=always
 RestartSec=5
 # Miners run in their own process groups; the sentry stops them itself on shutdown.
