@@ -99,7 +99,9 @@ export async function sentryBench(commanderUrl: string, opts: { footprintMs: num
   });
   // Defaults an operator gets (30 s reports, 60 s poll, push on).
   // The Node flags of the systemd unit the install script writes.
-  const sentry = spawn(process.execPath, ['--max-semi-space-size=1', bin, 'run', '--state-dir', stateDir], { stdio: 'ignore' });
+  const sentry = spawn(process.execPath, ['--max-semi-space-size=1', bin, 'run', '--state-dir', stateDir], {
+    stdio: 'ignore',
+  });
   try {
     const cpu = await api(commanderUrl, token, 'POST', `/api/v1/rigs/${rig.id}/playbooks`, {
       name: 'CPU',

@@ -261,13 +261,23 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
     const gpuId = (await device()).playbooks.find((p: { name: string }) => p.name === 'GPU').id;
     const gpu = () => status(stateDir).playbooks.find((p: { id: string }) => p.id === gpuId);
     // Wait for the set applied by the wallet change to settle, so the kill hits the live miner.
-    await expect.poll(() => status(stateDir).playbooks.every((p: { state: string; hashrate: number }) => p.state === 'running' && p.hashrate > 0), { timeout: 30_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          status(stateDir).playbooks.every(
+            (p: { state: string; hashrate: number }) => p.state === 'running' && p.hashrate > 0,
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     const restartsBefore = gpu().restarts;
     const last = simLines(logOf(gpuId)).at(-1)!;
     expect(Number(last[6])).toBeGreaterThan(0);
     process.kill(Number(last[6]), 'SIGKILL');
     await expect.poll(() => gpu().restarts, { timeout: 30_000, interval: 200 }).toBe(restartsBefore + 1);
-    await expect.poll(() => simLines(logOf(gpuId)).at(-1)?.[6], { timeout: 30_000, interval: 200 }).not.toBe(last[6]);
+    await expect
+      .poll(() => simLines(logOf(gpuId)).at(-1)?.[6], { timeout: 30_000, interval: 200 })
+      .not.toBe(last[6]);
     await expect.poll(() => gpu().state, { timeout: 30_000, interval: 200 }).toBe('running');
   }, 90_000);
 
