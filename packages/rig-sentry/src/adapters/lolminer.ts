@@ -1,5 +1,5 @@
 import { AdapterError, type MinerDeviceStats, type StatsAdapter } from './types.js';
-import { asObject, emptyDevice, normalizeBusId, num, parseJson, str } from './util.js';
+import { asObject, busFromDecimal, emptyDevice, num, parseJson, str } from './util.js';
 
 /**
  * lolMiner GET /summary (format of 1.4x and later): Workers carry the hardware (PCIE_Address
@@ -25,7 +25,8 @@ export const lolminer: StatsAdapter = {
       const rate = num(perf[index]);
       return {
         ...emptyDevice(index),
-        busId: normalizeBusId(w.PCIE_Address),
+        // lolMiner's PCIE_Address is bus:device in decimal.
+        busId: busFromDecimal(w.PCIE_Address),
         name: str(w.Name),
         hashrate: rate === null ? null : rate * factor,
         accepted: at(algo.Worker_Accepted, index),

@@ -75,3 +75,15 @@ export function asObject(v: unknown, what: string): Record<string, unknown> {
     throw new AdapterError(`${what}: expected a JSON object`);
   return v as Record<string, unknown>;
 }
+
+/** A bus (and device) given as decimal numbers, e.g. lolMiner's "10:0", as a normalised bus id. */
+export function busFromDecimal(v: unknown): string | null {
+  const m = typeof v === 'string' ? /^(\d{1,3}):(\d{1,2})$/.exec(v.trim()) : null;
+  if (m) {
+    const bus = Number(m[1]);
+    const dev = Number(m[2]);
+    if (bus > 255 || dev > 31) return null;
+    return `${bus.toString(16).padStart(2, '0')}:${dev.toString(16).padStart(2, '0')}.0`;
+  }
+  return typeof v === 'number' ? normalizeBusId(v) : null;
+}
