@@ -12,7 +12,8 @@ import {
   type SentryConfig,
   writeJsonFile,
 } from '@mrm/sentry-core';
-import { probeHardware } from './hardware/index.js';
+import { execRunner, probeHardware } from './hardware/index.js';
+import { PowerLimiter } from './hardware/power-limit.js';
 import type { HardwareSnapshot } from './hardware/types.js';
 import { Installer } from './installer.js';
 import { currentPlatform, scriptShell } from './platform.js';
@@ -75,6 +76,8 @@ export class RigDaemon {
       version: SENTRY_VERSION,
     });
     this.runner.killLeftovers();
+    // GPUs must be known before the first playbooks start, for their power limits.
+    this.lastHardware = await this.probe().catch(() => null);
     try {
       const hello = await this.client.hello({
         kind: 'rig',

@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import type { DesiredPlaybook } from '@mrm/protocol';
 import { readJsonFile, writeJsonFile } from '@mrm/sentry-core';
 import { findAdapter } from './adapters/index.js';
+import type { PowerLimiter } from './hardware/power-limit.js';
+import type { GpuInfo } from './hardware/types.js';
 import type { Installed, Installer } from './installer.js';
 import type { ScriptShell } from './platform.js';
 import { renderScript } from './script.js';
@@ -51,6 +53,7 @@ export class Runner {
     private readonly settings: RigSettings,
     private readonly log: Log,
     private readonly onChange: () => void = () => {},
+    private readonly power?: { limiter: PowerLimiter; gpus: () => GpuInfo[] },
   ) {
     this.scriptsDir = join(stateDir, 'playbooks');
     this.logsDir = join(stateDir, 'logs');
@@ -146,6 +149,7 @@ export class Runner {
     }
     this.currentHash = hash;
     this.current = playbooks;
+    await this.applyPowerLimit();
     for (const proc of this.procs.values()) proc.start();
     this.log(`started ${playbooks.length} playbook(s)`);
     // 5. Health window: each program must keep running and, where it reports, hash.
@@ -212,10 +216,20 @@ export class Runner {
   async stopAll() {
     await Promise.all([...this.procs.values()].map((p) => p.stop()));
     this.savePids();
+    await this.power?.limiter.restore();
   }
 
   async startAll() {
+    await this.applyPowerLimit();
     for (const p of this.procs.values()) if (!p.running) p.start();
+  }
+
+  /** The lowest GPU power limit any playbook asks for, set on every GPU before the miners start. */
+  private async applyPowerLimit() {
+    const limits = this.current
+      .map((p) => p.gpuPowerLimitW)
+      .filter((w): w is number => typeof w === 'number');
+    if (this.power && limits.length) await this.power.limiter.apply(this.power.gpus(), Math.min(...limits));
   }
 
   async pollAll() {

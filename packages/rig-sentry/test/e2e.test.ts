@@ -281,6 +281,45 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
     await expect.poll(() => gpu().state, { timeout: 30_000, interval: 200 }).toBe('running');
   }, 90_000);
 
+  it("carries out the commander's commands: logs, restart one, stop all, start all; refuses reboot unless allowed", async () => {
+    const cpuId = (await device()).playbooks.find((p: { name: string }) => p.name === 'CPU').id;
+    const command = async (command: string, args: Record<string, unknown> = {}) => {
+      const sent = await admin.post(`/api/v1/sentries/${rig.id}/commands`, { command, args });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(202);
+      let result: { status: string; output: string } | undefined;
+      await expect
+        .poll(
+          async () => {
+            result = (await admin.get(`/api/v1/sentries/${rig.id}/commands`)).body.items.find(
+              (c: { id: string }) => c.id === sent.body.id,
+            );
+            return result?.status;
+          },
+          { timeout: 30_000, interval: 200 },
+        )
+        .not.toBe('sent');
+      return result!;
+    };
+    const logs = await command('fetch-logs', { playbookId: cpuId, lines: 20 });
+    expect(logs.status).toBe('succeeded');
+    expect(logs.output).toMatch(/SIM-STARTED program=xmrig/);
+    const before = simLines(logOf(cpuId)).length;
+    expect((await command('restart-playbook', { playbookId: cpuId })).status).toBe('succeeded');
+    await expect.poll(() => simLines(logOf(cpuId)).length, { timeout: 20_000 }).toBe(before + 1);
+    expect((await command('stop-all')).status).toBe('succeeded');
+    await expect
+      .poll(() => status(stateDir).playbooks.map((p: { state: string }) => p.state), { timeout: 20_000 })
+      .toEqual(['stopped', 'stopped']);
+    expect((await command('start-all')).status).toBe('succeeded');
+    await expect
+      .poll(() => status(stateDir).playbooks.every((p: { state: string }) => p.state === 'running'), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    const reboot = await command('reboot');
+    expect(reboot).toMatchObject({ status: 'failed', output: expect.stringMatching(/not allowed/) });
+  }, 120_000);
+
   it('refuses a software version whose checksum does not match, and keeps mining as before', async () => {
     const hosted = (await admin.get('/api/v1/software')).body.custom.find(
       (s: { name: string }) => s.name === 'xmrig',

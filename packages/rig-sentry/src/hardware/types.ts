@@ -12,6 +12,8 @@ export interface GpuInfo {
   coreClockMhz: number | null;
   memoryClockMhz: number | null;
   utilization: number | null;
+  /** AMD: the sysfs file that sets the power cap (µW); the power limiter writes it. */
+  powerCapPath?: string;
 }
 
 export interface CpuInfo {
