@@ -64,8 +64,18 @@ export class RigDaemon {
     this.outbox = new Outbox(stateDir);
     this.fetcher = new DesiredStateFetcher(stateDir, this.client, this.config);
     const installer = new Installer(stateDir, platform, (url) => this.client.fetchRaw(url), log);
-    this.runner = new Runner(stateDir, installer, scriptShell(), this.settings, log, () =>
-      this.writeStatus(),
+    const limiter = new PowerLimiter(execRunner, log);
+    this.runner = new Runner(
+      stateDir,
+      installer,
+      scriptShell(),
+      this.settings,
+      log,
+      () => this.writeStatus(),
+      {
+        limiter,
+        gpus: () => this.lastHardware?.gpus ?? [],
+      },
     );
   }
 
