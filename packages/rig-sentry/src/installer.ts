@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, sep } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DesiredPlaybook, Platform } from '@mrm/protocol';
 
@@ -35,7 +35,14 @@ export interface Installed {
 }
 
 type Log = (msg: string, extra?: Record<string, unknown>) => void;
-type Fetcher = (url: string) => Promise<Response>;
+/** Starts a download; the stream is the body (node:http response, see sentry-core's httpRequest). */
+export type Fetcher = (
+  url: string,
+) => Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: NodeJS.ReadableStream;
+}>;
 
 function findExecutable(root: string, name: string, platform: Platform): string | null {
   const wanted = platform === 'win-x64' ? [`${name}.exe`, name] : [name];
@@ -140,9 +147,9 @@ export class Installer {
     const res = await this.fetcher(url).catch((err: Error) => {
       throw new InstallError(`download of ${what} from ${url} failed: ${err.message}`);
     });
-    if (!res.ok || !res.body)
+    if (res.status !== 200)
       throw new InstallError(`download of ${what} from ${url} failed: HTTP ${res.status}`);
-    const total = Number(res.headers.get('content-length') ?? 0);
+    const total = Number(res.headers['content-length'] ?? 0);
     const hash = createHash('sha256');
     let got = 0;
     let lastLogged = 0;
@@ -162,7 +169,7 @@ export class Installer {
         cb(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as never), meter, createWriteStream(dest));
+    await pipeline(res.body, meter, createWriteStream(dest));
     return hash.digest('hex');
   }
 

@@ -5,10 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DesiredPlaybook } from '@mrm/protocol';
+import { httpRequest } from '@mrm/sentry-core';
 import { zipSync } from 'fflate';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InstallError, Installer } from '../src/installer.js';
+import { type Fetcher, InstallError, Installer } from '../src/installer.js';
+
+const get: Fetcher = (url) => httpRequest(url, { timeoutMs: 10_000 });
 
 const sha = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -71,7 +74,7 @@ describe('installing mining software', () => {
 
   it('downloads, verifies, unpacks a tar.gz with a top-level folder and caches it', async () => {
     const logs: string[] = [];
-    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', fetch, (m) =>
+    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', get, (m) =>
       logs.push(m),
     );
     const p = playbook('xmrig', 'xmrig', `${base}/x.tar.gz`, sha(tgz));
@@ -86,7 +89,7 @@ describe('installing mining software', () => {
   });
 
   it('unpacks a zip whose program sits at the top, and marks it executable', async () => {
-    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', fetch, () => {});
+    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', get, () => {});
     const got = await inst.ensure(playbook('lolminer', 'lolMiner', `${base}/l.zip`, sha(zip)));
     expect(readFileSync(got.executablePath, 'utf8')).toContain('echo lol');
     expect(statSync(got.executablePath).mode & 0o111).not.toBe(0);
@@ -94,7 +97,7 @@ describe('installing mining software', () => {
 
   it('refuses a checksum mismatch and installs nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mrm-inst-'));
-    const inst = new Installer(dir, 'linux-x64', fetch, () => {});
+    const inst = new Installer(dir, 'linux-x64', get, () => {});
     const err = await inst
       .ensure(playbook('xmrig', 'xmrig', `${base}/x.tar.gz`, 'a'.repeat(64)))
       .catch((e) => e);
@@ -104,7 +107,7 @@ describe('installing mining software', () => {
   });
 
   it('refuses an archive without a pinned sha256, a missing platform, a 404, and zip-slip entries', async () => {
-    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', fetch, () => {});
+    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', get, () => {});
     await expect(inst.ensure(playbook('xmrig', 'xmrig', `${base}/x.tar.gz`, null))).rejects.toThrow(
       /no pinned sha256/,
     );

@@ -5,6 +5,7 @@ import {
   type ReportResponse,
   sentryPaths,
 } from '@mrm/protocol';
+import { type HttpResponse, httpRequest } from './http-client.js';
 
 /** Why a call to the commander failed, in words an operator can act on. */
 export type CommanderErrorKind =
@@ -51,10 +52,10 @@ export class CommanderClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
-  ): Promise<Response> {
-    let res: Response;
+  ): Promise<HttpResponse> {
+    let res: HttpResponse;
     try {
-      res = await fetch(this.baseUrl + path, {
+      res = await httpRequest(this.baseUrl + path, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
@@ -62,18 +63,19 @@ export class CommanderClient {
           ...headers,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-        redirect: 'error',
+        timeoutMs: this.timeoutMs,
       });
     } catch (err) {
-      const c = (err as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
-      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (err as Error).name;
-      throw new CommanderError('unreachable', `commander unreachable at ${this.baseUrl} (${cause})`);
+      const e = err as NodeJS.ErrnoException & { errors?: { code?: string }[] };
+      throw new CommanderError(
+        'unreachable',
+        `commander unreachable at ${this.baseUrl} (${e.code ?? e.errors?.[0]?.code ?? e.message})`,
+      );
     }
     if (res.status >= 400) {
       let parsed: ErrorBody = {};
       try {
-        parsed = (await res.json()) as ErrorBody;
+        parsed = JSON.parse(await res.text()) as ErrorBody;
       } catch {
         // not our JSON: a proxy or another server answered
       }
@@ -90,9 +92,16 @@ export class CommanderClient {
     return res;
   }
 
+  private async json<T>(res: HttpResponse): Promise<T> {
+    try {
+      return JSON.parse(await res.text()) as T;
+    } catch {
+      throw new CommanderError('rejected', `${this.baseUrl} did not answer with JSON`);
+    }
+  }
+
   async hello(req: HelloRequest): Promise<HelloResponse> {
-    const res = await this.call('POST', sentryPaths.hello, req);
-    const body = (await res.json()) as HelloResponse;
+    const body = await this.json<HelloResponse>(await this.call('POST', sentryPaths.hello, req));
     if (!body?.sentry?.id || !body.commanderPublicKey) {
       throw new CommanderError(
         'rejected',
@@ -103,8 +112,7 @@ export class CommanderClient {
   }
 
   async report(batches: ReportBatch[]): Promise<ReportResponse> {
-    const res = await this.call('POST', sentryPaths.report, { batches });
-    return (await res.json()) as ReportResponse;
+    return this.json<ReportResponse>(await this.call('POST', sentryPaths.report, { batches }));
   }
 
   /** The signed desired state, or null when it has not changed since `etag`. */
@@ -115,25 +123,31 @@ export class CommanderClient {
       undefined,
       etag ? { 'if-none-match': etag } : {},
     );
-    if (res.status === 304) return null;
-    return { etag: res.headers.get('etag'), body: await res.json() };
+    if (res.status === 304) {
+      res.body.resume();
+      return null;
+    }
+    const next = res.headers.etag;
+    return { etag: typeof next === 'string' ? next : null, body: await this.json<unknown>(res) };
   }
 
-  /** Downloads a file the commander hosts (or any URL) into memory-free streaming by the caller. */
-  async fetchRaw(url: string): Promise<Response> {
-    const sameOrigin = url.startsWith(this.baseUrl);
+  /** Starts a download: the commander's own URLs get the sentry token, others nothing. */
+  async fetchRaw(url: string): Promise<HttpResponse> {
+    const sameOrigin = url.startsWith(`${this.baseUrl}/`);
+    let res: HttpResponse;
     try {
-      const res = await fetch(url, {
+      res = await httpRequest(url, {
         headers: sameOrigin ? { authorization: `Bearer ${this.token}` } : {},
-        signal: AbortSignal.timeout(10 * 60_000),
+        timeoutMs: 60_000,
       });
-      if (!res.ok)
-        throw new CommanderError('rejected', `download of ${url} failed: HTTP ${res.status}`, res.status);
-      return res;
     } catch (err) {
-      if (err instanceof CommanderError) throw err;
       throw new CommanderError('unreachable', `download of ${url} failed: ${(err as Error).message}`);
     }
+    if (res.status !== 200) {
+      res.body.resume();
+      throw new CommanderError('rejected', `download of ${url} failed: HTTP ${res.status}`, res.status);
+    }
+    return res;
   }
 
   pushUrl(): string {

@@ -14,6 +14,7 @@ export {
 } from './config.js';
 export { DesiredStateFetcher, DesiredStateRefused, verifyDesiredState } from './desired-state.js';
 export { enroll } from './enroll.js';
+export { type HttpResponse, httpLimits, httpRequest } from './http-client.js';
 export { Outbox, outboxLimits } from './outbox.js';
 export { PushClient, type PushHandlers, pushLimits } from './push-client.js';
 export { readJsonFile, writeFileAtomic, writeJsonFile } from './state-files.js';
