@@ -36,9 +36,7 @@ export interface Installed {
 
 type Log = (msg: string, extra?: Record<string, unknown>) => void;
 /** Starts a download; the stream is the body (node:http response, see sentry-core's httpRequest). */
-export type Fetcher = (
-  url: string,
-) => Promise<{
+export type Fetcher = (url: string) => Promise<{
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: NodeJS.ReadableStream;
