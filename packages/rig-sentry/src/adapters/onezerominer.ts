@@ -1,17 +1,16 @@
-import { AdapterError, type StatsAdapter } from './types.js';
-import { asObject, num, objects, parseJson, str } from './util.js';
+import type { StatsAdapter } from './types.js';
+import { asObject, num, parseJson, str } from './util.js';
 
 /**
- * OneZeroMiner GET /: totals per algorithm (`algos[]`, H/s). Its device rows are known to carry
- * power only: with no bus id or rate they cannot be matched to hardware, so none are reported.
+ * OneZeroMiner GET /: totals per algorithm. Its per-device rows are not documented in our sources,
+ * so devices are left out rather than guessed.
  */
 export const onezerominer: StatsAdapter = {
   name: 'onezerominer',
   transport: { kind: 'http', paths: ['/'] },
   parse(raw) {
     const s = asObject(parseJson(raw[0], 'onezerominer /'), 'onezerominer /');
-    const algo = objects(s.algos)[0];
-    if (!algo) throw new AdapterError('onezerominer /: no algos');
+    const algo = (Array.isArray(s.algos) ? (s.algos[0] as Record<string, unknown>) : undefined) ?? {};
     return {
       program: 'onezerominer',
       version: str(s.version),
@@ -21,7 +20,7 @@ export const onezerominer: StatsAdapter = {
       accepted: num(algo.total_accepted_shares),
       rejected: num(algo.total_rejected_shares),
       stale: null,
-      uptime: null,
+      uptime: num(s.uptime),
       devices: [],
     };
   },
