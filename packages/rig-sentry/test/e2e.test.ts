@@ -378,6 +378,8 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
   }, 90_000);
 
   it('with push off, the minute poll still brings a new playbook within 70 s', async () => {
+    // Both "rigs" share this machine: stop the first one's miners so the API port is the new rig's own.
+    await sentry!.stop();
     const other = (await admin.post('/api/v1/sentries', { name: 'poll rig', kind: 'rig' })).body;
     const dir = mkdtempSync(join(tmpdir(), 'mrm-e2e-poll-'));
     expect(
@@ -402,8 +404,18 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
       expect(Date.now() - saved).toBeLessThan(75_000);
     } finally {
       await polling.stop();
+      sentry = runSentry(stateDir, {});
     }
-  }, 120_000);
+    await expect
+      .poll(
+        () =>
+          status(stateDir).playbooks.every(
+            (p: { state: string; hashrate: number }) => p.state === 'running' && p.hashrate > 0,
+          ),
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+  }, 150_000);
 
   it('keeps miners running while the commander is down for a minute, and loses no report', async () => {
     const pids = () => status(stateDir).playbooks.map((p: { pid: number }) => p.pid);

@@ -6,30 +6,28 @@ import { miniz } from './miniz.js';
 import { nbminer } from './nbminer.js';
 import { onezerominer } from './onezerominer.js';
 import { rigel } from './rigel.js';
-import { srbminerMulti } from './srbminer-multi.js';
+import { srbminer } from './srbminer-multi.js';
 import { trex } from './t-rex.js';
 import { teamredminer } from './teamredminer.js';
 import type { StatsAdapter } from './types.js';
 import { xmrig } from './xmrig.js';
 
 /** Every stats adapter by catalogue name. */
-export const adapters: Record<string, StatsAdapter> = Object.fromEntries(
-  [
-    xmrig,
-    lolminer,
-    bzminer,
-    trex,
-    gminer,
-    nbminer,
-    teamredminer,
-    srbminerMulti,
-    rigel,
-    onezerominer,
-    miniz,
-    cpuminerOpt,
-  ].map((a) => [a.name, a]),
-);
+export const adapters: Record<string, StatsAdapter> = {
+  xmrig,
+  lolminer,
+  bzminer,
+  't-rex': trex,
+  gminer,
+  nbminer,
+  teamredminer,
+  'srbminer-multi': srbminer,
+  rigel,
+  onezerominer,
+  miniz,
+  'cpuminer-opt': cpuminerOpt,
+};
 
 export function findAdapter(name: string): StatsAdapter | undefined {
-  return adapters[name];
+  return Object.hasOwn(adapters, name) ? adapters[name] : undefined;
 }

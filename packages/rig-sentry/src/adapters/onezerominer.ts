@@ -1,16 +1,17 @@
-import type { StatsAdapter } from './types.js';
-import { asObject, num, parseJson, str } from './util.js';
+import { AdapterError, type StatsAdapter } from './types.js';
+import { asObject, num, objects, parseJson, str } from './util.js';
 
 /**
- * OneZeroMiner GET /: totals per algorithm. Its per-device rows are not documented in our sources,
- * so devices are left out rather than guessed.
+ * OneZeroMiner GET /: totals per algorithm (`algos[]`, H/s). Its device rows are known to carry
+ * power only: with no bus id or rate they cannot be matched to hardware, so none are reported.
  */
 export const onezerominer: StatsAdapter = {
   name: 'onezerominer',
   transport: { kind: 'http', paths: ['/'] },
   parse(raw) {
     const s = asObject(parseJson(raw[0], 'onezerominer /'), 'onezerominer /');
-    const algo = (Array.isArray(s.algos) ? (s.algos[0] as Record<string, unknown>) : undefined) ?? {};
+    const algo = objects(s.algos)[0];
+    if (!algo) throw new AdapterError('onezerominer /: no algos');
     return {
       program: 'onezerominer',
       version: str(s.version),
@@ -20,7 +21,7 @@ export const onezerominer: StatsAdapter = {
       accepted: num(algo.total_accepted_shares),
       rejected: num(algo.total_rejected_shares),
       stale: null,
-      uptime: num(s.uptime),
+      uptime: null,
       devices: [],
     };
   },

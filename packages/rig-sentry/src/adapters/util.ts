@@ -87,3 +87,26 @@ export function busFromDecimal(v: unknown): string | null {
   }
   return typeof v === 'number' ? normalizeBusId(v) : null;
 }
+
+/** The plain objects of a JSON array (anything else in it is skipped); [] when v is not an array. */
+export function objects(v: unknown): Record<string, unknown>[] {
+  return Array.isArray(v)
+    ? v.filter((x): x is Record<string, unknown> => !!x && typeof x === 'object' && !Array.isArray(x))
+    : [];
+}
+
+/** A JSON object, or an empty one: for optional sub-objects whose absence is not an error. */
+export function objectOr(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** num() of element i of an array (miners that report one value per algorithm). */
+export function numAt(v: unknown, i: number): number | null {
+  return Array.isArray(v) ? num(v[i]) : null;
+}
+
+/** A power reading in W: several miners print 0 when they cannot read the sensor, which is no reading. */
+export function watts(v: unknown): number | null {
+  const w = num(v);
+  return w !== null && w > 0 ? w : null;
+}

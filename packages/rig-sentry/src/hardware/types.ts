@@ -14,6 +14,15 @@ export interface GpuInfo {
   utilization: number | null;
   /** AMD: the sysfs file that sets the power cap (µW); the power limiter writes it. */
   powerCapPath?: string;
+  /** The PCI address as the driver prints it, domain included ("00000000:01:00.0"); selects the GPU for nvidia-smi -i. */
+  pciBusId?: string;
+  /** AMD "junction" (hotspot) sensor, °C. */
+  junctionTemperature?: number | null;
+  /** Fan tachometer (AMD fan1_input); a high PWM with 0 RPM is a dead fan. */
+  fanRpm?: number | null;
+  /** The range the driver accepts for the power limit, W; the planner clamps to it. */
+  powerLimitMin?: number | null;
+  powerLimitMax?: number | null;
 }
 
 export interface CpuInfo {
@@ -25,6 +34,9 @@ export interface CpuInfo {
   temperature: number | null;
 }
 
+/** Status of one probe: 'present', 'absent', 'disabled' or 'error: <why>'. */
+export type ProbeStatus = 'present' | 'absent' | string;
+
 export interface HardwareSnapshot {
   cpu: CpuInfo;
   memory: { totalBytes: number; freeBytes: number };
@@ -32,5 +44,5 @@ export interface HardwareSnapshot {
   os: string;
   gpus: GpuInfo[];
   /** Which probes found their hardware, and why not where they did not. */
-  probes: { nvidia: 'present' | 'absent' | string; amd: 'present' | 'absent' | string };
+  probes: { nvidia: ProbeStatus; amd: ProbeStatus; cpu?: ProbeStatus; system?: ProbeStatus };
 }
