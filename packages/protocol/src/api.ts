@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { platforms } from './catalogue.js';
 import { idSchema, nameSchema, roleSchema, sentryKindSchema } from './common.js';
-import { playbookSchema } from './playbooks.js';
+import { playbookSchema, softwareRefSchema } from './playbooks.js';
 import { asicPowerStateSchema, sentryCommandNameSchema } from './sentry.js';
 import { deviceStatusSchema, poolStatusSchema } from './telemetry.js';
 
@@ -211,17 +212,10 @@ export const auditQuerySchema = z.object({
 /** Custom mining software (or a sha256 pin for a catalogue program) for one platform. */
 export const softwareCreateSchema = z
   .object({
-    name: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits and . _ -'),
-    version: z
-      .string()
-      .min(1)
-      .max(32)
-      .regex(/^[A-Za-z0-9._+-]+$/, 'may contain only letters, digits and . _ + -'),
-    platform: z.enum(['linux-x64', 'linux-arm64', 'win-x64']),
+    // The same name and version rules as a playbook's software reference.
+    name: softwareRefSchema.shape.name,
+    version: softwareRefSchema.shape.version,
+    platform: z.enum(platforms),
     url: z
       .string()
       .max(2048)
