@@ -73,6 +73,7 @@ export class Installer {
     private readonly platform: Platform,
     private readonly fetcher: Fetcher,
     private readonly log: Log,
+    private readonly downloadTimeoutMs: number = installLimits.downloadTimeoutMs,
   ) {
     this.root = join(stateDir, 'software');
   }
@@ -167,7 +168,19 @@ export class Installer {
         cb(null, chunk);
       },
     });
-    await pipeline(res.body, meter, createWriteStream(dest));
+    // A download that stalls must not hold the runner (and every later playbook change) forever.
+    const stalled = setTimeout(
+      () =>
+        meter.destroy(
+          new InstallError(`download of ${what} took longer than ${this.downloadTimeoutMs / 1000} s`),
+        ),
+      this.downloadTimeoutMs,
+    );
+    try {
+      await pipeline(res.body, meter, createWriteStream(dest));
+    } finally {
+      clearTimeout(stalled);
+    }
     return hash.digest('hex');
   }
 

@@ -89,6 +89,8 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
   const pool = { xmr: '', etc: '' };
   const wallet = { xmr: '', etc: '' };
 
+  const template = async (name: string, kind: 'pool' | 'wallet', value: string, coin: string) =>
+    (await admin.post('/api/v1/templates', { name, kind, value, coin })).body.id as string;
   const device = async () => (await admin.get(`/api/v1/devices/${rig.id}`)).body;
   const logOf = (playbookId: string) => readFileSync(join(stateDir, 'logs', `${playbookId}.log`), 'utf8');
 
@@ -123,38 +125,10 @@ describe('rig sentry end to end: commander, sentry process, simulated miners', (
       });
       expect(pin.status).toBe(201);
     }
-    pool.xmr = (
-      await admin.post('/api/v1/templates', {
-        name: 'XMR pool',
-        kind: 'pool',
-        value: 'stratum+ssl://xmr.pool.example:443',
-        coin: 'XMR',
-      })
-    ).body.id;
-    pool.etc = (
-      await admin.post('/api/v1/templates', {
-        name: 'ETC pool',
-        kind: 'pool',
-        value: 'stratum+tcp://etc.pool.example:1010',
-        coin: 'ETC',
-      })
-    ).body.id;
-    wallet.xmr = (
-      await admin.post('/api/v1/templates', {
-        name: 'XMR wallet',
-        kind: 'wallet',
-        value: WALLET_A,
-        coin: 'XMR',
-      })
-    ).body.id;
-    wallet.etc = (
-      await admin.post('/api/v1/templates', {
-        name: 'ETC wallet',
-        kind: 'wallet',
-        value: ETC_WALLET,
-        coin: 'ETC',
-      })
-    ).body.id;
+    pool.xmr = await template('XMR pool', 'pool', 'stratum+ssl://xmr.pool.example:443', 'XMR');
+    pool.etc = await template('ETC pool', 'pool', 'stratum+tcp://etc.pool.example:1010', 'ETC');
+    wallet.xmr = await template('XMR wallet', 'wallet', WALLET_A, 'XMR');
+    wallet.etc = await template('ETC wallet', 'wallet', ETC_WALLET, 'ETC');
     rig = (await admin.post('/api/v1/sentries', { name: 'rig 7', kind: 'rig' })).body;
     stateDir = mkdtempSync(join(tmpdir(), 'mrm-e2e-rig-'));
   }, 120_000);

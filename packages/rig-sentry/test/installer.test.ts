@@ -42,6 +42,11 @@ describe('installing mining software', () => {
     files.set('/l.zip', zip);
     files.set('/evil.zip', evilZip);
     server = createServer((req, res) => {
+      if (req.url === '/stall.tar.gz') {
+        // Headers and a first chunk, then nothing: a download that hangs.
+        res.writeHead(200, { 'content-length': 1000 }).write(Buffer.alloc(10));
+        return;
+      }
       const body = files.get(req.url ?? '');
       if (!body) return res.writeHead(404).end();
       res.writeHead(200, { 'content-length': body.length }).end(body);
@@ -49,7 +54,10 @@ describe('installing mining software', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => server?.close());
+  afterAll(() => {
+    server?.closeAllConnections();
+    server?.close();
+  });
 
   const playbook = (
     name: string,
@@ -93,6 +101,13 @@ describe('installing mining software', () => {
     const got = await inst.ensure(playbook('lolminer', 'lolMiner', `${base}/l.zip`, sha(zip)));
     expect(readFileSync(got.executablePath, 'utf8')).toContain('echo lol');
     expect(statSync(got.executablePath).mode & 0o111).not.toBe(0);
+  });
+
+  it('gives up on a download that stalls, so later playbook changes are not held up', async () => {
+    const inst = new Installer(mkdtempSync(join(tmpdir(), 'mrm-inst-')), 'linux-x64', get, () => {}, 300);
+    await expect(inst.ensure(playbook('xmrig', 'xmrig', `${base}/stall.tar.gz`, sha(tgz)))).rejects.toThrow(
+      /took longer than 0.3 s/,
+    );
   });
 
   it('refuses a checksum mismatch and installs nothing', async () => {

@@ -34,9 +34,9 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
     .orderBy('name')
     .orderBy('id')
     .execute();
-  const templateIds = new Set<string>();
-  for (const p of playbooks)
-    for (const id of Object.values(JSON.parse(p.values_json) as Record<string, string>)) templateIds.add(id);
+  // Parsed once: the template ids to load, then each playbook's placeholder → template id.
+  const refsOf = new Map(playbooks.map((p) => [p.id, JSON.parse(p.values_json) as Record<string, string>]));
+  const templateIds = new Set([...refsOf.values()].flatMap((refs) => Object.values(refs)));
   const templates = templateIds.size
     ? await db
         .selectFrom('templates')
@@ -53,7 +53,7 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
   return playbooks.map((p) => {
     const sw = software.get(`${p.software_name}@${p.software_version}`);
     const values: Record<string, string> = {};
-    const refs = JSON.parse(p.values_json) as Record<string, string>;
+    const refs = refsOf.get(p.id)!;
     for (const key of Object.keys(refs).sort()) {
       const v = templateValue.get(refs[key]!);
       if (v !== undefined) values[key] = v;
