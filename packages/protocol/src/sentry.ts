@@ -130,6 +130,10 @@ export const sentryCommandNameSchema = z.enum([
   'start-all',
   'reboot',
   'fetch-logs',
+  /** ASIC sentry: check that an ASIC answers and is of the given type (answer: its identity as JSON). */
+  'check-asic',
+  /** ASIC sentry: scan address ranges (answer: what was found, as JSON). */
+  'scan-asics',
 ]);
 export type SentryCommandName = z.infer<typeof sentryCommandNameSchema>;
 

@@ -1,0 +1,15 @@
+export { ShellySim, type ShellySimOptions } from '../relays/shelly.js';
+export { TasmotaSim, type TasmotaSimOptions } from '../relays/tasmota.js';
+export { AntminerSim } from './antminer.js';
+export { AvalonSim } from './avalon.js';
+export { BitaxeSim } from './bitaxe.js';
+export { BraiinsSim } from './braiins.js';
+export { EpicSim } from './epic.js';
+export { asicSimFactories, type SimulatedFarm, simulatedAsicKinds, startFarm } from './farm.js';
+export { GoldshellSim } from './goldshell.js';
+export { IceriverSim } from './iceriver.js';
+export { InnosiliconSim } from './innosilicon.js';
+export { LuxosSim } from './luxos.js';
+export * from './types.js';
+export { VnishSim } from './vnish.js';
+export { WhatsminerSim, type WhatsminerSimOptions } from './whatsminer.js';
