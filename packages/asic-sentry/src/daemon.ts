@@ -343,14 +343,16 @@ export class AsicDaemon {
     };
     w.lastPollAt = at;
     const name = w.desired?.name ?? w.asic.name;
+    const type = w.identity?.type ?? w.asic.type;
     return w.reading
-      ? readingReport(w.key, at, w.reading, w.power, name)
+      ? readingReport(w.key, at, w.reading, w.power, type, name)
       : failureReport(
           w.key,
           at,
           w.error ??
             new AsicError('unreachable', relayOn === false ? 'powered off by its relay' : 'not read'),
           w.power,
+          type,
           name,
         );
   }

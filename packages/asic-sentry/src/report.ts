@@ -22,6 +22,7 @@ export function readingReport(
   at: number,
   r: AsicReading,
   power: AsicPowerInfo,
+  asicType: string,
   name?: string,
 ): DeviceReport {
   const temps = [
@@ -56,6 +57,7 @@ export function readingReport(
     ),
     ...(r.uptimeS !== undefined ? { uptime: r.uptimeS } : {}),
     details: {
+      asicType,
       boards: r.boards.slice(0, 32),
       ...(r.hashrateAvg !== undefined ? { hashrateAvg: r.hashrateAvg } : {}),
       ...(r.hashrateNominal !== undefined ? { hashrateNominal: r.hashrateNominal } : {}),
@@ -77,6 +79,7 @@ export function failureReport(
   at: number,
   err: AsicError,
   power: AsicPowerInfo,
+  asicType: string,
   name?: string,
 ): DeviceReport {
   const offline = err.reason === 'timeout' || err.reason === 'refused' || err.reason === 'unreachable';
@@ -85,6 +88,6 @@ export function failureReport(
     at,
     status: power.actual === 'off' || offline ? 'offline' : 'error',
     ...(name ? { name: str(name, 128) } : {}),
-    details: { reason: err.reason, error: err.message.slice(0, 500), power },
+    details: { asicType, reason: err.reason, error: err.message.slice(0, 500), power },
   };
 }

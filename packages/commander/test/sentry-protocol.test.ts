@@ -245,14 +245,28 @@ describe.each(databases)('sentry protocol on %s', (db) => {
   });
 
   it('an ASIC sentry gets its ASIC list with expected power states', async () => {
+    // Not connected: the sentry cannot check it, so the commander says so unless told not to check.
+    const offline = await admin.post(`/api/v1/sentries/${asic.id}/asics`, {
+      type: 'antminer',
+      ip: '10.0.0.21',
+    });
+    expect(offline.status).toBe(409);
+    expect(offline.body.error.code).toBe('sentry_offline');
     const added = await admin.post(`/api/v1/sentries/${asic.id}/asics`, {
       type: 'antminer',
       ip: '10.0.0.21',
       name: 'S19 #1',
+      check: false,
     });
     expect(added.status).toBe(201);
     expect(
-      (await admin.post(`/api/v1/sentries/${asic.id}/asics`, { type: 'antminer', ip: '10.0.0.21' })).status,
+      (
+        await admin.post(`/api/v1/sentries/${asic.id}/asics`, {
+          type: 'antminer',
+          ip: '10.0.0.21',
+          check: false,
+        })
+      ).status,
     ).toBe(409);
     expect(
       (await admin.post(`/api/v1/sentries/${rig.id}/asics`, { type: 'antminer', ip: '10.0.0.22' })).status,

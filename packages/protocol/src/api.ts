@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { platforms } from './catalogue.js';
 import { idSchema, nameSchema, roleSchema, sentryKindSchema } from './common.js';
+import { limits } from './limits.js';
 import { playbookSchema, softwareRefSchema } from './playbooks.js';
 import { asicPowerStateSchema, sentryCommandNameSchema } from './sentry.js';
 import { deviceStatusSchema, poolStatusSchema } from './telemetry.js';
@@ -122,8 +123,45 @@ export const asicCreateSchema = z
       .regex(/^[a-z0-9-]+$/, 'must be a driver name such as antminer or auto'),
     ip: z.union([z.ipv4(), z.ipv6()]),
     port: z.number().int().min(1).max(65535).optional(),
+    /**
+     * The sentry checks that the ASIC answers and is of this type before it is saved (default).
+     * `false` saves it unchecked, e.g. while the sentry is offline; the sentry checks it later.
+     */
+    check: z.boolean().default(true),
   })
   .strict();
+
+export const powerStateRequestSchema = z.object({ state: asicPowerStateSchema }).strict();
+
+/** One entry of the wallet guard: a pool the ASIC may use, by user (wallet/account) and optionally URL. */
+export const expectedPoolSchema = z
+  .object({
+    url: z.string().min(1).max(512).optional(),
+    user: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .refine((p) => p.url !== undefined || p.user !== undefined, { message: 'give a url, a user or both' });
+export type ExpectedPool = z.infer<typeof expectedPoolSchema>;
+/** An empty list removes the expectation. */
+export const expectedPoolsRequestSchema = z
+  .object({ pools: z.array(expectedPoolSchema).max(limits.maxPoolsPerDevice) })
+  .strict();
+
+export const deviceAlertSchema = z.object({
+  kind: z.enum(['pool-mismatch']),
+  message: z.string(),
+  since: z.number(),
+});
+
+export const walletGuardSchema = z.object({
+  /** unset: no expectation; ok: every reported pool is expected; mismatch: a pool or user is foreign. */
+  status: z.enum(['unset', 'ok', 'mismatch']),
+  /** Where the expectation comes from: this ASIC, or its sentry (the group). */
+  source: z.enum(['device', 'sentry']).nullable(),
+  expected: z.array(expectedPoolSchema),
+  message: z.string().nullable(),
+  since: z.number().nullable(),
+});
 export const asicUpdateSchema = z
   .object({ name: nameSchema.optional(), powerState: asicPowerStateSchema.optional() })
   .strict();
@@ -149,6 +187,22 @@ export const deviceSchema = z.object({
   pools: z.array(poolStatusSchema),
   uptime: z.number().nullable(),
   lastSeen: z.number().nullable(),
+  /** An ASIC's address (null for rigs). */
+  ip: z.string().nullable(),
+  /** Alert-worthy states, such as a hijacked ASIC's foreign pool. */
+  alerts: z.array(deviceAlertSchema),
+  /** For ASICs: whether the pools it reports are the ones expected. */
+  walletGuard: walletGuardSchema.nullable(),
+  /** For ASICs, in GET /api/v1/devices/{id}: hash boards as the sentry read them. */
+  boards: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** For ASICs, in GET /api/v1/devices/{id}: power draw in W, when the firmware reports it. */
+  powerW: z.number().nullable().optional(),
+  /** For ASICs, in GET /api/v1/devices/{id}: the power state the commander expects. */
+  powerState: asicPowerStateSchema.optional(),
+  /** For ASICs, in GET /api/v1/devices/{id}: what the sentry last saw (on, sleep, off, unknown). */
+  actualPowerState: z.enum(['on', 'sleep', 'off', 'unknown']).optional(),
+  /** For ASICs, in GET /api/v1/devices/{id}: what its firmware allows (sleep, wake, powerTarget, reboot). */
+  capabilities: z.array(z.string()).optional(),
   /** For ASICs: how to reach it and the power state the commander wants. */
   asic: z
     .object({
@@ -170,6 +224,8 @@ export const deviceListQuerySchema = z.object({
   status: deviceViewStatusSchema.optional(),
   sentryId: idSchema.optional(),
   q: z.string().max(100).optional(),
+  /** Only devices with this alert (e.g. pool-mismatch: hijacked ASICs). */
+  alert: z.enum(['pool-mismatch']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });

@@ -15,6 +15,14 @@ export const errorCodes = [
   'wrong_sentry_kind',
   'internal',
   'unavailable',
+  /** An ASIC sentry must check an ASIC but is not connected. */
+  'sentry_offline',
+  /** A sentry did not answer a command in time. */
+  'sentry_timeout',
+  /** The sentry checked an ASIC and found it unreachable or of another type. */
+  'asic_check_failed',
+  /** The sentry answered with something the commander cannot use. */
+  'bad_sentry_answer',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];
 

@@ -200,6 +200,15 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('playbooks').addColumn('gpu_power_limit_w', 'integer').execute();
       },
     },
+    '0004_asic_wallet_guard': {
+      async up(db: AnyDb) {
+        // Expected pools/users (JSON) per ASIC, and per sentry as the group of all its ASICs.
+        await db.schema.alterTable('devices').addColumn('expected_pools', 'text').execute();
+        await db.schema.alterTable('sentries').addColumn('expected_pools', 'text').execute();
+        // The wallet guard's finding: null, or JSON {message, since} while the pools do not match.
+        await db.schema.alterTable('devices').addColumn('pool_alert', 'text').execute();
+      },
+    },
   };
 }
 

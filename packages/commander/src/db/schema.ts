@@ -42,6 +42,8 @@ export interface SentriesTable {
   last_seq: number;
   state_revision: number;
   state_hash: string | null;
+  /** JSON ExpectedPool[] for every ASIC of this sentry that has none of its own. */
+  expected_pools: string | null;
 }
 
 export interface DevicesTable {
@@ -64,6 +66,10 @@ export interface DevicesTable {
   asic_ip: string | null;
   asic_port: number | null;
   power_state: string | null;
+  /** JSON ExpectedPool[]; null = no expectation for this ASIC (its sentry's applies). */
+  expected_pools: string | null;
+  /** JSON {message, since} while the reported pools do not match the expectation. */
+  pool_alert: string | null;
   created_at: number;
 }
 

@@ -1,9 +1,12 @@
 import {
+  type AsicPowerState,
   asicUpdateSchema,
   deviceListQuerySchema,
   deviceSchema,
+  expectedPoolsRequestSchema,
   historyQuerySchema,
   historyResponseSchema,
+  powerStateRequestSchema,
 } from '@mrm/protocol';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -11,7 +14,7 @@ import { requireUser } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
 import { ApiError, notFound, unprocessable } from '../errors.js';
 import { audit } from '../services/audit.js';
-import { deviceView } from '../services/devices.js';
+import { asicDetail, deviceView } from '../services/devices.js';
 import { chooseResolution, readHistory } from '../services/history.js';
 import type { App } from './app-type.js';
 import { idParams, okSchema } from './params.js';
@@ -26,7 +29,10 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       .selectFrom('devices')
       .innerJoin('sentries', 'sentries.id', 'devices.sentry_id')
       .selectAll('devices')
-      .select('sentries.last_seen_at as sentry_last_seen')
+      .select([
+        'sentries.last_seen_at as sentry_last_seen',
+        'sentries.expected_pools as sentry_expected_pools',
+      ])
       .where('devices.id', '=', id)
       .executeTakeFirst();
     if (!row) throw notFound('device');
@@ -45,9 +51,10 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       },
     },
     async (request) => {
-      const { kind, status, sentryId, q, limit, offset } = request.query;
+      const { kind, status, sentryId, q, alert, limit, offset } = request.query;
       let base = db.selectFrom('devices').innerJoin('sentries', 'sentries.id', 'devices.sentry_id');
       if (kind) base = base.where('devices.kind', '=', kind);
+      if (alert === 'pool-mismatch') base = base.where('devices.pool_alert', 'is not', null);
       if (sentryId) base = base.where('devices.sentry_id', '=', sentryId);
       if (q) {
         const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -80,7 +87,10 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       ];
       const rows = await base
         .selectAll('devices')
-        .select('sentries.last_seen_at as sentry_last_seen')
+        .select([
+          'sentries.last_seen_at as sentry_last_seen',
+          'sentries.expected_pools as sentry_expected_pools',
+        ])
         .orderBy('devices.name')
         .orderBy('devices.id')
         .limit(limit)
@@ -88,7 +98,9 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         .execute();
       const now = ctx.now();
       return {
-        items: rows.map((r) => deviceView(r, r.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs)),
+        items: rows.map((r) =>
+          deviceView(r, r.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs, r.sentry_expected_pools),
+        ),
         total: Number(total),
       };
     },
@@ -102,7 +114,14 @@ export function deviceRoutes(app: App, ctx: AppContext) {
     },
     async (request) => {
       const row = await loadWithSentry(request.params.id);
-      const view = deviceView(row, row.sentry_last_seen, ctx.now(), ctx.config.sentryOfflineAfterMs);
+      const view = deviceView(
+        row,
+        row.sentry_last_seen,
+        ctx.now(),
+        ctx.config.sentryOfflineAfterMs,
+        row.sentry_expected_pools,
+      );
+      if (row.kind === 'asic') return { ...view, ...asicDetail(row) };
       if (row.kind !== 'rig') return view;
       const playbooks = await db
         .selectFrom('playbooks')
@@ -135,6 +154,114 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         metric,
         resolution: res,
         points: await readHistory(db, request.params.id, metric, from, to, res),
+      };
+    },
+  );
+
+  /** Sets an ASIC's expected power state; it reaches the ASIC sentry through the desired state. */
+  const setPowerState = async (
+    request: { params: { id: string } },
+    p: ReturnType<typeof requireUser>,
+    state: AsicPowerState,
+  ) => {
+    const before = await loadWithSentry(request.params.id);
+    if (before.kind !== 'asic') throw unprocessable('power state applies to ASICs only');
+    const now = ctx.now();
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('devices').set({ power_state: state }).where('id', '=', before.id).execute();
+      await audit(
+        trx,
+        p,
+        {
+          action: 'asic.power_state_set',
+          entityType: 'device',
+          entityId: before.id,
+          before: { powerState: before.power_state },
+          after: { powerState: state },
+        },
+        now,
+      );
+    });
+    await ctx.push.stateMayHaveChanged([before.sentry_id]);
+    const row = await loadWithSentry(before.id);
+    return {
+      ...deviceView(
+        row,
+        row.sentry_last_seen,
+        ctx.now(),
+        ctx.config.sentryOfflineAfterMs,
+        row.sentry_expected_pools,
+      ),
+      ...asicDetail(row),
+    };
+  };
+
+  app.put(
+    '/api/v1/devices/:id/power-state',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['asics'],
+        summary:
+          "Set an ASIC's expected power state: on, sleep (firmware sleep, else its relay) or off (relay, else sleep)",
+        params: idParams,
+        body: powerStateRequestSchema,
+        response: { 200: deviceSchema },
+      },
+    },
+    async (request) => setPowerState(request, requireUser(request), request.body.state),
+  );
+
+  app.put(
+    '/api/v1/devices/:id/expected-pools',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['asics'],
+        summary: "Wallet guard: the pools/users this ASIC may use (an empty list falls back to its sentry's)",
+        params: idParams,
+        body: expectedPoolsRequestSchema,
+        response: { 200: deviceSchema },
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const before = await loadWithSentry(request.params.id);
+      if (before.kind !== 'asic')
+        throw unprocessable('the wallet guard watches ASICs; rigs mine what their playbooks say');
+      const pools = request.body.pools;
+      const now = ctx.now();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('devices')
+          // The verdict is recomputed from the next report against the new expectation.
+          .set({ expected_pools: pools.length ? JSON.stringify(pools) : null, pool_alert: null })
+          .where('id', '=', before.id)
+          .execute();
+        await audit(
+          trx,
+          p,
+          {
+            action: 'asic.expected_pools_set',
+            entityType: 'device',
+            entityId: before.id,
+            before: { pools: before.expected_pools ? JSON.parse(before.expected_pools) : [] },
+            after: { pools },
+            sensitive: true,
+          },
+          now,
+        );
+      });
+      const row = await loadWithSentry(before.id);
+      return {
+        ...deviceView(
+          row,
+          row.sentry_last_seen,
+          ctx.now(),
+          ctx.config.sentryOfflineAfterMs,
+          row.sentry_expected_pools,
+        ),
+        ...asicDetail(row),
       };
     },
   );

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   asicCreateSchema,
   deviceSchema,
+  expectedPoolsRequestSchema,
   type SentryKind,
   sentryCommandRequestSchema,
   sentryCommandSchema,
@@ -41,6 +42,9 @@ function commandView(c: SentryCommandsTable) {
     finishedAt: c.finished_at,
   };
 }
+
+/** How long "add an ASIC" waits for the sentry's check (identification tries several makes). */
+export const asicCheckTimeoutMs = 30_000;
 
 export function sentryRoutes(app: App, ctx: AppContext) {
   const { db } = ctx.store;
@@ -131,6 +135,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         last_seq: 0,
         state_revision: 0,
         state_hash: null,
+        expected_pools: null,
       };
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('sentries').values(row).execute();
@@ -424,6 +429,56 @@ export function sentryRoutes(app: App, ctx: AppContext) {
     },
   );
 
+  app.put(
+    '/api/v1/sentries/:id/expected-pools',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['asics'],
+        summary:
+          'Wallet guard for a group: the pools/users every ASIC of this sentry may use, unless it has its own',
+        params: idParams,
+        body: expectedPoolsRequestSchema,
+        response: { 200: z.object({ sentryId: z.string(), pools: expectedPoolsRequestSchema.shape.pools }) },
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const sentry = await load(request.params.id);
+      if (sentry.kind !== 'asic')
+        throw new ApiError(422, 'unprocessable', 'the wallet guard watches ASIC sentries');
+      const pools = request.body.pools;
+      const now = ctx.now();
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('sentries')
+          .set({ expected_pools: pools.length ? JSON.stringify(pools) : null })
+          .where('id', '=', sentry.id)
+          .execute();
+        // Verdicts are recomputed from the next reports against the new expectation.
+        await trx
+          .updateTable('devices')
+          .set({ pool_alert: null })
+          .where('sentry_id', '=', sentry.id)
+          .execute();
+        await audit(
+          trx,
+          p,
+          {
+            action: 'sentry.expected_pools_set',
+            entityType: 'sentry',
+            entityId: sentry.id,
+            before: { pools: sentry.expected_pools ? JSON.parse(sentry.expected_pools) : [] },
+            after: { pools },
+            sensitive: true,
+          },
+          now,
+        );
+      });
+      return { sentryId: sentry.id, pools };
+    },
+  );
+
   app.post(
     '/api/v1/sentries/:id/asics',
     {
@@ -441,7 +496,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
       const sentry = await load(request.params.id);
       if (sentry.kind !== 'asic')
         throw new ApiError(422, 'unprocessable', 'ASICs can only be added to an ASIC sentry');
-      const { ip, port, type } = request.body;
+      const { ip, port, type, check } = request.body;
       const key = asicKey(ip, port);
       const exists = await db
         .selectFrom('devices')
@@ -450,6 +505,48 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         .where('key', '=', key)
         .executeTakeFirst();
       if (exists) throw conflict(`this sentry already watches an ASIC at ${key}`);
+      // The sentry checks that the ASIC answers and is of this type before anything is saved.
+      let identity: {
+        type: string;
+        make?: string;
+        model?: string;
+        firmware?: string;
+        firmwareVersion?: string;
+      } | null = null;
+      if (check) {
+        if (!ctx.push.isConnected(sentry.id))
+          throw new ApiError(
+            409,
+            'sentry_offline',
+            'the ASIC sentry is not connected, so it cannot check the ASIC; try again when it is online, or add it with "check": false',
+          );
+        let answer: { ok: boolean; output: string };
+        try {
+          answer = await ctx.push.request(
+            sentry.id,
+            'check-asic',
+            { ip, type, ...(port ? { port } : {}) },
+            asicCheckTimeoutMs,
+          );
+        } catch (err) {
+          throw new ApiError(504, 'sentry_timeout', `could not check the ASIC: ${(err as Error).message}`);
+        }
+        if (!answer.ok)
+          throw new ApiError(
+            422,
+            'asic_check_failed',
+            `the sentry checked ${key}: ${answer.output.slice(0, 500)}`,
+          );
+        try {
+          identity = JSON.parse(answer.output);
+        } catch {
+          throw new ApiError(
+            502,
+            'bad_sentry_answer',
+            'the sentry answered the check with something that is not an identity',
+          );
+        }
+      }
       const now = ctx.now();
       const row = {
         id: randomUUID(),
@@ -458,19 +555,23 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         key,
         name: request.body.name ?? key,
         status: 'pending',
-        make: null,
-        model: null,
-        firmware: null,
+        make: identity?.make?.slice(0, 64) ?? null,
+        model: identity?.model?.slice(0, 128) ?? null,
+        firmware: identity
+          ? [identity.firmware, identity.firmwareVersion].filter(Boolean).join(' ').slice(0, 128) || null
+          : null,
         algorithm: null,
         hashrate: null,
         power: null,
         temp_max: null,
         latest: null,
         last_seen: null,
-        asic_type: type,
+        asic_type: identity?.type && /^[a-z0-9-]{1,32}$/.test(identity.type) ? identity.type : type,
         asic_ip: ip,
         asic_port: port ?? null,
         power_state: 'on',
+        expected_pools: null,
+        pool_alert: null,
         created_at: now,
       };
       await db.transaction().execute(async (trx) => {
@@ -482,7 +583,14 @@ export function sentryRoutes(app: App, ctx: AppContext) {
             action: 'asic.added',
             entityType: 'device',
             entityId: row.id,
-            after: { sentryId: sentry.id, type, ip, port: port ?? null, name: row.name },
+            after: {
+              sentryId: sentry.id,
+              type: row.asic_type,
+              ip,
+              port: port ?? null,
+              name: row.name,
+              checked: check,
+            },
           },
           now,
         );

@@ -138,6 +138,7 @@ async function handleClientMessage(ctx: AppContext, sentryId: string, text: stri
   if (!parsed.success) throw new Error(`invalid message: ${parsed.error.issues[0]?.message}`);
   const msg = parsed.data;
   if (msg.type === 'ping') return;
+  ctx.push.resolveCommand(msg.id, msg.ok, msg.output);
   await ctx.store.db
     .updateTable('sentry_commands')
     .set({ status: msg.ok ? 'succeeded' : 'failed', output: msg.output ?? null, finished_at: ctx.now() })

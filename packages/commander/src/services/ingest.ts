@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { DeviceReport, ReportBatch, ReportResponse } from '@mrm/protocol';
+import type { DeviceReport, ExpectedPool, ReportBatch, ReportResponse } from '@mrm/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, DevicesTable, SentriesTable, TelemetryRawTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
+import { parseExpected, poolMismatch } from './wallet-guard.js';
 
 /** Rows per multi-row INSERT or IN list; well under SQLite's and PostgreSQL's bind-parameter caps. */
 const CHUNK = 500;
@@ -83,6 +84,32 @@ export async function ingestReport(
   });
 }
 
+/** The driver type the ASIC sentry reports in details, else one derived from the make. */
+function asicTypeOf(r: DeviceReport): string {
+  const t = r.details?.asicType;
+  if (typeof t === 'string' && /^[a-z0-9-]{1,32}$/.test(t)) return t;
+  return r.make?.toLowerCase().replace(/[^a-z0-9-]/g, '') || 'auto';
+}
+
+/**
+ * The wallet guard's verdict for one report: a JSON alert, null when the pools match, undefined
+ * to keep what is stored (no expectation change is visible, or the report carries no pools).
+ */
+function poolAlert(
+  d: Pick<DevicesTable, 'expected_pools' | 'pool_alert'>,
+  groupExpected: ExpectedPool[] | null,
+  r: DeviceReport,
+  now: number,
+): string | null | undefined {
+  const expected = parseExpected(d.expected_pools) ?? groupExpected;
+  if (!expected) return d.pool_alert === null ? undefined : null;
+  if (!r.pools?.length) return undefined;
+  const message = poolMismatch(expected, r.pools);
+  if (!message) return d.pool_alert === null ? undefined : null;
+  const since = d.pool_alert ? (JSON.parse(d.pool_alert) as { since: number }).since : now;
+  return JSON.stringify({ message, since });
+}
+
 async function storeDevices(
   trx: Transaction<Database>,
   sentry: SentriesTable,
@@ -96,11 +123,24 @@ async function storeDevices(
     const seen = newest.get(r.key);
     if (!seen || r.at >= seen.at) newest.set(r.key, r);
   }
-  const known = new Map<string, Pick<DevicesTable, 'id' | 'last_seen'>>();
+  const known = new Map<string, Pick<DevicesTable, 'id' | 'last_seen' | 'expected_pools' | 'pool_alert'>>();
+  // The wallet guard's group expectation: the sentry's, for ASICs without their own.
+  const groupExpected =
+    sentry.kind === 'asic'
+      ? parseExpected(
+          (
+            await trx
+              .selectFrom('sentries')
+              .select('expected_pools')
+              .where('id', '=', sentry.id)
+              .executeTakeFirst()
+          )?.expected_pools,
+        )
+      : null;
   for (const keys of chunks([...newest.keys()])) {
     const rows = await trx
       .selectFrom('devices')
-      .select(['id', 'key', 'last_seen'])
+      .select(['id', 'key', 'last_seen', 'expected_pools', 'pool_alert'])
       .where('sentry_id', '=', sentry.id)
       .where('key', 'in', keys)
       .execute();
@@ -125,7 +165,12 @@ async function storeDevices(
     if (existing) {
       // A late batch from a sentry's outbox must not overwrite fresher state.
       if (existing.last_seen === null || r.at >= existing.last_seen) {
-        await trx.updateTable('devices').set(fields).where('id', '=', existing.id).execute();
+        const alert = poolAlert(existing, groupExpected, r, now);
+        await trx
+          .updateTable('devices')
+          .set({ ...fields, ...(alert !== undefined ? { pool_alert: alert } : {}) })
+          .where('id', '=', existing.id)
+          .execute();
       }
     } else {
       // An ASIC the sentry found or was given locally: the commander learns of it here.
@@ -140,14 +185,19 @@ async function storeDevices(
           key,
           name: r.name ?? key,
           ...fields,
-          asic_type: kind === 'asic' ? r.make?.toLowerCase().replace(/[^a-z0-9-]/g, '') || 'auto' : null,
+          asic_type: kind === 'asic' ? asicTypeOf(r) : null,
           asic_ip: addr.ip,
           asic_port: addr.port,
           power_state: kind === 'asic' ? 'on' : null,
+          expected_pools: null,
+          pool_alert:
+            kind === 'asic'
+              ? (poolAlert({ expected_pools: null, pool_alert: null }, groupExpected, r, now) ?? null)
+              : null,
           created_at: now,
         })
         .execute();
-      known.set(key, { id, last_seen: r.at });
+      known.set(key, { id, last_seen: r.at, expected_pools: null, pool_alert: null });
     }
   }
   const history: TelemetryRawTable[] = reports.map((r) => ({

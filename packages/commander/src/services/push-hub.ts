@@ -12,6 +12,7 @@ export class PushHub {
   private readonly sockets = new Map<string, Set<WebSocket>>();
   private readonly lastRevision = new Map<string, number>();
   private ctx: AppContext | undefined;
+  private readonly waiting = new Map<string, (r: { ok: boolean; output: string }) => void>();
 
   attach(ctx: AppContext) {
     this.ctx = ctx;
@@ -59,6 +60,40 @@ export class PushHub {
     id: string = randomUUID(),
   ): boolean {
     return this.send(sentryId, { type: 'command', id, command, args });
+  }
+
+  /**
+   * Sends a command and waits for its result (the ASIC check behind "add an ASIC"). Rejects when
+   * the sentry is not connected or does not answer within `timeoutMs`.
+   */
+  request(
+    sentryId: string,
+    command: SentryCommandName,
+    args: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<{ ok: boolean; output: string }> {
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        reject(new Error(`the sentry did not answer within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      this.waiting.set(id, (r) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(r);
+      });
+      if (!this.sendCommand(sentryId, command, args, id)) {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        reject(new Error('the sentry is not connected'));
+      }
+    });
+  }
+
+  /** A command-result arrived; wakes whoever waits for it. */
+  resolveCommand(id: string, ok: boolean, output: string | undefined) {
+    this.waiting.get(id)?.({ ok, output: output ?? '' });
   }
 
   /**
