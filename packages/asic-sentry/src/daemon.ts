@@ -42,7 +42,7 @@ interface Watched {
   error?: AsicError;
   power?: AsicPowerInfo;
   lastPollAt?: number;
-  lastControl?: { action: PowerAction; at: number; outcome: string };
+  lastControl?: { action: PowerAction | 'power-target'; at: number; outcome: string };
 }
 
 export interface AsicStatusEntry {
@@ -332,6 +332,7 @@ export class AsicDaemon {
     const decision = decidePower(expected, actual, caps, Boolean(relayT));
     let note = decision.note;
     if (decision.action) note = (await this.control(w, decision.action, driver)) ?? note;
+    else if (expected === 'on' && actual === 'on') note = (await this.tunePower(w, caps, driver)) ?? note;
     w.power = {
       expected,
       actual,
@@ -394,6 +395,39 @@ export class AsicDaemon {
     }
     w.lastControl = { action, at: now, outcome };
     return `${action}: ${outcome}`;
+  }
+
+  /**
+   * Brings a running ASIC to the power target the commander asks for, where its firmware has one.
+   * Same rule as power states: one command, then a read before another.
+   */
+  private async tunePower(
+    w: Watched,
+    caps: Capability[],
+    driver: AsicDriver | undefined,
+  ): Promise<string | undefined> {
+    const want = w.desired?.powerTargetW ?? null;
+    if (want === null || !w.reading) return undefined;
+    if (!caps.includes('powerTarget') || !driver?.control.setPowerTarget)
+      return `power target ${want} W asked, but this firmware has none`;
+    const have = w.reading.powerLimitW;
+    if (have !== undefined && Math.abs(have - want) <= Math.max(5, want * 0.01)) return undefined;
+    const now = Date.now();
+    if (w.lastControl && now - w.lastControl.at < this.settings.controlRetryMs)
+      return `waiting to read back the result of ${w.lastControl.action} (${w.lastControl.outcome})`;
+    let outcome: string;
+    try {
+      await driver.control.setPowerTarget(this.target(w.asic, driver), want);
+      outcome = 'sent';
+    } catch (err) {
+      outcome =
+        err instanceof AsicError && err.reason === 'timeout'
+          ? 'timed out: outcome unknown, not resent; will read back'
+          : `failed: ${(err as Error).message}`;
+    }
+    this.log(`ASIC ${w.key}: power target ${want} W (${outcome})`);
+    w.lastControl = { action: 'power-target', at: now, outcome };
+    return `power target ${want} W: ${outcome}`;
   }
 
   private async onPush(m: PushServerMessage) {

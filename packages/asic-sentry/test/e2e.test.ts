@@ -238,6 +238,17 @@ describe('ASIC sentry end to end: commander, sentry process, a simulated farm on
     expect(audit.some((a) => a.action === 'asic.power_state_set' && a.entityId === d.id)).toBe(true);
   }, 60_000);
 
+  it('a power target from the commander is set once on a firmware that has one', async () => {
+    const sim = farm.sims.find((s) => s.type === 'braiins')!;
+    const d = await deviceAt(sim.host);
+    const r = await put(`/api/v1/devices/${d.id}/power-state`, { state: 'on', powerTargetW: 2900 });
+    expect(r.status).toBe(200);
+    expect(r.body.powerTargetW).toBe(2900);
+    await until('the simulator tuned', async () => sim.controls.includes('power-target 2900'));
+    await new Promise((res) => setTimeout(res, 2500));
+    expect(sim.controls.filter((c) => c.startsWith('power-target'))).toEqual(['power-target 2900']);
+  }, 60_000);
+
   it('a miner whose firmware cannot sleep is switched off at its relay', async () => {
     const sim = farm.sims.find((s) => s.type === 'iceriver')!;
     const d = await deviceAt(sim.host);

@@ -19,6 +19,7 @@ import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
+import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { installRoutes } from './routes/install.js';
 import { playbookRoutes } from './routes/playbooks.js';
@@ -140,6 +141,7 @@ export async function createCommander(
   softwareRoutes(app, ctx);
   installRoutes(app, ctx);
   deviceRoutes(app, ctx);
+  groupRoutes(app, ctx);
   auditRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),

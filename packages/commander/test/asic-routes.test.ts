@@ -91,7 +91,7 @@ describe.each(databases)('ASIC routes on %s', (db) => {
     });
   });
 
-  it('sets the expected power state; only for ASICs, only valid states, only operators', async () => {
+  it('sets the expected power state; only valid states, only operators', async () => {
     const id = (await by.viewer.get('/api/v1/devices?kind=asic')).body.items[0].id;
     const ok = await by.operator.call('PUT', `/api/v1/devices/${id}/power-state`, { state: 'sleep' });
     expect(ok.status).toBe(200);
@@ -108,9 +108,15 @@ describe.each(databases)('ASIC routes on %s', (db) => {
     const bad = await by.operator.call('PUT', `/api/v1/devices/${id}/power-state`, { state: 'hibernate' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.code).toBe('validation_failed');
+    // A rig set off runs no playbooks until it is on again (schedules and the solar controller use this).
+    const rigOff = await by.operator.call('PUT', `/api/v1/devices/${rigDeviceId}/power-state`, {
+      state: 'off',
+    });
+    expect(rigOff.status).toBe(200);
+    expect(rigOff.body.asic).toBeNull();
     expect(
-      (await by.operator.call('PUT', `/api/v1/devices/${rigDeviceId}/power-state`, { state: 'off' })).status,
-    ).toBe(422);
+      (await by.operator.call('PUT', `/api/v1/devices/${rigDeviceId}/power-state`, { state: 'on' })).status,
+    ).toBe(200);
     const audit = (await by.admin.get('/api/v1/audit?limit=20')).body.items as any[];
     expect(audit.find((a) => a.action === 'asic.power_state_set')).toMatchObject({
       entityId: id,
@@ -186,5 +192,44 @@ describe.each(databases)('ASIC routes on %s', (db) => {
     });
     expect(unchecked.status).toBe(201);
     expect(unchecked.body).toMatchObject({ ip: '10.0.0.40', status: 'pending' });
+  });
+
+  it('groups: members, filter, group power state, group wallet guard, clear errors', async () => {
+    const asicId = (await by.viewer.get('/api/v1/devices?kind=asic')).body.items[0].id;
+    expect((await by.viewer.post('/api/v1/groups', { name: 'row A' })).status).toBe(403);
+    const bad = await by.operator.post('/api/v1/groups', {
+      name: 'row A',
+      deviceIds: ['00000000-0000-4000-8000-000000000000'],
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.message).toMatch(/no such device/);
+    const g = await by.operator.post('/api/v1/groups', {
+      name: 'row A',
+      deviceIds: [asicId, rigDeviceId, asicId],
+    });
+    expect(g.status).toBe(201);
+    expect(g.body.deviceIds.sort()).toEqual([asicId, rigDeviceId].sort());
+    expect((await by.operator.post('/api/v1/groups', { name: 'row A' })).status).toBe(409);
+    const inGroup = (await by.viewer.get(`/api/v1/devices?groupId=${g.body.id}`)).body;
+    expect(inGroup.total).toBe(2);
+    expect(inGroup.items[0].groupIds).toEqual([g.body.id]);
+    const ps = await by.operator.call('PUT', `/api/v1/groups/${g.body.id}/power-state`, { state: 'off' });
+    expect(ps.body).toEqual({ changed: 1 });
+    expect((await by.viewer.get(`/api/v1/devices/${asicId}`)).body.powerState).toBe('off');
+    const wg = await by.admin.call('PUT', `/api/v1/groups/${g.body.id}/expected-pools`, {
+      pools: [{ user: 'acct' }],
+    });
+    expect(wg.body.expectedPools).toEqual([{ user: 'acct' }]);
+    await report([s19('acct.1')]);
+    expect((await by.viewer.get(`/api/v1/devices/${asicId}`)).body.walletGuard).toMatchObject({
+      status: 'ok',
+      source: 'group',
+    });
+    const members = await by.operator.call('PUT', `/api/v1/groups/${g.body.id}/devices`, {
+      deviceIds: [rigDeviceId],
+    });
+    expect(members.body.deviceIds).toEqual([rigDeviceId]);
+    expect((await by.operator.del(`/api/v1/groups/${g.body.id}`)).status).toBe(200);
+    expect((await by.viewer.get(`/api/v1/groups/${g.body.id}`)).status).toBe(404);
   });
 });

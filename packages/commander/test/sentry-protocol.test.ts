@@ -287,6 +287,7 @@ describe.each(databases)('sentry protocol on %s', (db) => {
         ip: '10.0.0.21',
         port: null,
         powerState: 'sleep',
+        powerTargetW: null,
       },
     ]);
   });

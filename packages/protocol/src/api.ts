@@ -131,7 +131,13 @@ export const asicCreateSchema = z
   })
   .strict();
 
-export const powerStateRequestSchema = z.object({ state: asicPowerStateSchema }).strict();
+export const powerStateRequestSchema = z
+  .object({
+    state: asicPowerStateSchema,
+    /** W to tune the ASIC to while on, where its firmware has a power target; null clears it. */
+    powerTargetW: z.number().int().min(1).max(100_000).nullable().optional(),
+  })
+  .strict();
 
 /** One entry of the wallet guard: a pool the ASIC may use, by user (wallet/account) and optionally URL. */
 export const expectedPoolSchema = z
@@ -157,7 +163,7 @@ export const walletGuardSchema = z.object({
   /** unset: no expectation; ok: every reported pool is expected; mismatch: a pool or user is foreign. */
   status: z.enum(['unset', 'ok', 'mismatch']),
   /** Where the expectation comes from: this ASIC, or its sentry (the group). */
-  source: z.enum(['device', 'sentry']).nullable(),
+  source: z.enum(['device', 'group', 'sentry']).nullable(),
   expected: z.array(expectedPoolSchema),
   message: z.string().nullable(),
   since: z.number().nullable(),
@@ -165,6 +171,22 @@ export const walletGuardSchema = z.object({
 export const asicUpdateSchema = z
   .object({ name: nameSchema.optional(), powerState: asicPowerStateSchema.optional() })
   .strict();
+
+export const groupCreateSchema = z
+  .object({ name: nameSchema, deviceIds: z.array(idSchema).max(limits.maxGroupMembers).default([]) })
+  .strict();
+export const groupUpdateSchema = z.object({ name: nameSchema }).strict();
+export const groupMembersSchema = z
+  .object({ deviceIds: z.array(idSchema).max(limits.maxGroupMembers) })
+  .strict();
+export const groupSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  deviceIds: z.array(idSchema),
+  /** Wallet guard for the group's ASICs that have no expectation of their own. */
+  expectedPools: z.array(expectedPoolSchema),
+  createdAt: z.number(),
+});
 
 export const deviceKindSchema = z.enum(['rig', 'asic']);
 /** What the dashboard shows: the device's own state, or `unreachable` when its sentry went silent. */
@@ -187,6 +209,8 @@ export const deviceSchema = z.object({
   pools: z.array(poolStatusSchema),
   uptime: z.number().nullable(),
   lastSeen: z.number().nullable(),
+  /** Groups the device belongs to. */
+  groupIds: z.array(idSchema),
   /** An ASIC's address (null for rigs). */
   ip: z.string().nullable(),
   /** Alert-worthy states, such as a hijacked ASIC's foreign pool. */
@@ -199,6 +223,8 @@ export const deviceSchema = z.object({
   powerW: z.number().nullable().optional(),
   /** For ASICs, in GET /api/v1/devices/{id}: the power state the commander expects. */
   powerState: asicPowerStateSchema.optional(),
+  /** For ASICs, in GET /api/v1/devices/{id}: the power target the commander asks for (W), if any. */
+  powerTargetW: z.number().nullable().optional(),
   /** For ASICs, in GET /api/v1/devices/{id}: what the sentry last saw (on, sleep, off, unknown). */
   actualPowerState: z.enum(['on', 'sleep', 'off', 'unknown']).optional(),
   /** For ASICs, in GET /api/v1/devices/{id}: what its firmware allows (sleep, wake, powerTarget, reboot). */
@@ -224,6 +250,8 @@ export const deviceListQuerySchema = z.object({
   status: deviceViewStatusSchema.optional(),
   sentryId: idSchema.optional(),
   q: z.string().max(100).optional(),
+  /** Only members of this group. */
+  groupId: idSchema.optional(),
   /** Only devices with this alert (e.g. pool-mismatch: hijacked ASICs). */
   alert: z.enum(['pool-mismatch']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

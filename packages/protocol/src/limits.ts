@@ -31,6 +31,8 @@ export const limits = {
   maxHistoryPoints: 20_000,
   /** A mining-software archive uploaded to the commander for offline farms. */
   maxArchiveBytes: 512 * 1024 * 1024,
+  /** Devices in one group. */
+  maxGroupMembers: 10_000,
   /** Messages on the push WebSocket. */
   maxPushMessageBytes: 1024 * 1024,
 } as const;

@@ -94,6 +94,8 @@ export const desiredAsicSchema = z.object({
   ip: z.string(),
   port: z.number().int().nullable(),
   powerState: asicPowerStateSchema,
+  /** W to tune the ASIC to while on, where the firmware allows; null leaves the firmware's setting. */
+  powerTargetW: z.number().int().nullable().default(null),
 });
 export type DesiredAsic = z.infer<typeof desiredAsicSchema>;
 

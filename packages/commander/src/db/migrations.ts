@@ -209,6 +209,32 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('devices').addColumn('pool_alert', 'text').execute();
       },
     },
+    '0005_groups_power_target': {
+      async up(db: AnyDb) {
+        // W the ASIC should be tuned to (null = leave the firmware's own setting).
+        await db.schema.alterTable('devices').addColumn('power_target_w', 'integer').execute();
+        await db.schema
+          .createTable('device_groups')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('expected_pools', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('device_group_members')
+          .addColumn('group_id', 'text', (c) =>
+            c.notNull().references('device_groups.id').onDelete('cascade'),
+          )
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.id').onDelete('cascade'))
+          .addPrimaryKeyConstraint('device_group_members_pk', ['group_id', 'device_id'])
+          .execute();
+        await db.schema
+          .createIndex('device_group_members_device')
+          .on('device_group_members')
+          .column('device_id')
+          .execute();
+      },
+    },
   };
 }
 

@@ -70,7 +70,21 @@ export interface DevicesTable {
   expected_pools: string | null;
   /** JSON {message, since} while the reported pools do not match the expectation. */
   pool_alert: string | null;
+  power_target_w: number | null;
   created_at: number;
+}
+
+export interface DeviceGroupsTable {
+  id: string;
+  name: string;
+  /** Wallet guard for the group's ASICs (JSON ExpectedPool[]). */
+  expected_pools: string | null;
+  created_at: number;
+}
+
+export interface DeviceGroupMembersTable {
+  group_id: string;
+  device_id: string;
 }
 
 export interface TemplatesTable {
@@ -166,6 +180,8 @@ export interface Database {
   sessions: SessionsTable;
   sentries: SentriesTable;
   devices: DevicesTable;
+  device_groups: DeviceGroupsTable;
+  device_group_members: DeviceGroupMembersTable;
   templates: TemplatesTable;
   playbooks: PlaybooksTable;
   audit_log: AuditTable;

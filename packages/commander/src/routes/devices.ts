@@ -14,7 +14,7 @@ import { requireUser } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
 import { ApiError, notFound, unprocessable } from '../errors.js';
 import { audit } from '../services/audit.js';
-import { asicDetail, deviceView } from '../services/devices.js';
+import { asicDetail, deviceView, groupsOf } from '../services/devices.js';
 import { chooseResolution, readHistory } from '../services/history.js';
 import type { App } from './app-type.js';
 import { idParams, okSchema } from './params.js';
@@ -39,6 +39,16 @@ export function deviceRoutes(app: App, ctx: AppContext) {
     return row;
   };
 
+  /** One device with its groups and, for an ASIC, the detail fields. */
+  const fullView = async (row: Awaited<ReturnType<typeof loadWithSentry>>) => {
+    const groups = (await groupsOf(db, [row.id])).get(row.id) ?? [];
+    const view = deviceView(row, row.sentry_last_seen, ctx.now(), ctx.config.sentryOfflineAfterMs, {
+      sentryExpectedPools: row.sentry_expected_pools,
+      groups,
+    });
+    return row.kind === 'asic' ? { ...view, ...asicDetail(row) } : view;
+  };
+
   app.get(
     '/api/v1/devices',
     {
@@ -51,10 +61,14 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       },
     },
     async (request) => {
-      const { kind, status, sentryId, q, alert, limit, offset } = request.query;
+      const { kind, status, sentryId, q, alert, groupId, limit, offset } = request.query;
       let base = db.selectFrom('devices').innerJoin('sentries', 'sentries.id', 'devices.sentry_id');
       if (kind) base = base.where('devices.kind', '=', kind);
       if (alert === 'pool-mismatch') base = base.where('devices.pool_alert', 'is not', null);
+      if (groupId)
+        base = base.where('devices.id', 'in', (eb) =>
+          eb.selectFrom('device_group_members').select('device_id').where('group_id', '=', groupId),
+        );
       if (sentryId) base = base.where('devices.sentry_id', '=', sentryId);
       if (q) {
         const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -97,9 +111,16 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         .offset(offset)
         .execute();
       const now = ctx.now();
+      const groups = await groupsOf(
+        db,
+        rows.map((r) => r.id),
+      );
       return {
         items: rows.map((r) =>
-          deviceView(r, r.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs, r.sentry_expected_pools),
+          deviceView(r, r.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs, {
+            sentryExpectedPools: r.sentry_expected_pools,
+            groups: groups.get(r.id) ?? [],
+          }),
         ),
         total: Number(total),
       };
@@ -114,14 +135,7 @@ export function deviceRoutes(app: App, ctx: AppContext) {
     },
     async (request) => {
       const row = await loadWithSentry(request.params.id);
-      const view = deviceView(
-        row,
-        row.sentry_last_seen,
-        ctx.now(),
-        ctx.config.sentryOfflineAfterMs,
-        row.sentry_expected_pools,
-      );
-      if (row.kind === 'asic') return { ...view, ...asicDetail(row) };
+      const view = await fullView(row);
       if (row.kind !== 'rig') return view;
       const playbooks = await db
         .selectFrom('playbooks')
@@ -163,37 +177,34 @@ export function deviceRoutes(app: App, ctx: AppContext) {
     request: { params: { id: string } },
     p: ReturnType<typeof requireUser>,
     state: AsicPowerState,
+    powerTargetW: number | null | undefined,
   ) => {
     const before = await loadWithSentry(request.params.id);
-    if (before.kind !== 'asic') throw unprocessable('power state applies to ASICs only');
     const now = ctx.now();
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('devices').set({ power_state: state }).where('id', '=', before.id).execute();
+      await trx
+        .updateTable('devices')
+        .set({ power_state: state, ...(powerTargetW !== undefined ? { power_target_w: powerTargetW } : {}) })
+        .where('id', '=', before.id)
+        .execute();
       await audit(
         trx,
         p,
         {
-          action: 'asic.power_state_set',
+          action: before.kind === 'asic' ? 'asic.power_state_set' : 'rig.power_state_set',
           entityType: 'device',
           entityId: before.id,
-          before: { powerState: before.power_state },
-          after: { powerState: state },
+          before: { powerState: before.power_state, powerTargetW: before.power_target_w },
+          after: {
+            powerState: state,
+            powerTargetW: powerTargetW === undefined ? before.power_target_w : powerTargetW,
+          },
         },
         now,
       );
     });
     await ctx.push.stateMayHaveChanged([before.sentry_id]);
-    const row = await loadWithSentry(before.id);
-    return {
-      ...deviceView(
-        row,
-        row.sentry_last_seen,
-        ctx.now(),
-        ctx.config.sentryOfflineAfterMs,
-        row.sentry_expected_pools,
-      ),
-      ...asicDetail(row),
-    };
+    return fullView(await loadWithSentry(before.id));
   };
 
   app.put(
@@ -209,7 +220,8 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         response: { 200: deviceSchema },
       },
     },
-    async (request) => setPowerState(request, requireUser(request), request.body.state),
+    async (request) =>
+      setPowerState(request, requireUser(request), request.body.state, request.body.powerTargetW),
   );
 
   app.put(
@@ -252,17 +264,7 @@ export function deviceRoutes(app: App, ctx: AppContext) {
           now,
         );
       });
-      const row = await loadWithSentry(before.id);
-      return {
-        ...deviceView(
-          row,
-          row.sentry_last_seen,
-          ctx.now(),
-          ctx.config.sentryOfflineAfterMs,
-          row.sentry_expected_pools,
-        ),
-        ...asicDetail(row),
-      };
+      return fullView(await loadWithSentry(before.id));
     },
   );
 
@@ -327,7 +329,12 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         throw unprocessable('a rig goes away with its sentry; delete the sentry instead');
       const now = ctx.now();
       await db.transaction().execute(async (trx) => {
-        for (const table of ['telemetry_raw', 'telemetry_5m', 'telemetry_1h'] as const) {
+        for (const table of [
+          'telemetry_raw',
+          'telemetry_5m',
+          'telemetry_1h',
+          'device_group_members',
+        ] as const) {
           await trx.deleteFrom(table).where('device_id', '=', before.id).execute();
         }
         await trx.deleteFrom('devices').where('id', '=', before.id).execute();

@@ -337,7 +337,12 @@ export function sentryRoutes(app: App, ctx: AppContext) {
           await trx.selectFrom('devices').select('id').where('sentry_id', '=', before.id).execute()
         ).map((d) => d.id);
         if (deviceIds.length) {
-          for (const table of ['telemetry_raw', 'telemetry_5m', 'telemetry_1h'] as const) {
+          for (const table of [
+            'telemetry_raw',
+            'telemetry_5m',
+            'telemetry_1h',
+            'device_group_members',
+          ] as const) {
             await trx.deleteFrom(table).where('device_id', 'in', deviceIds).execute();
           }
           await trx.deleteFrom('playbooks').where('rig_id', 'in', deviceIds).execute();
@@ -572,6 +577,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         power_state: 'on',
         expected_pools: null,
         pool_alert: null,
+        power_target_w: null,
         created_at: now,
       };
       await db.transaction().execute(async (trx) => {

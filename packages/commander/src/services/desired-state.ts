@@ -21,11 +21,13 @@ export function workerNameFor(name: string): string {
 async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<DesiredPlaybook[]> {
   const rig = await db
     .selectFrom('devices')
-    .select(['id', 'name'])
+    .select(['id', 'name', 'power_state', 'power_target_w'])
     .where('sentry_id', '=', sentryId)
     .where('kind', '=', 'rig')
     .executeTakeFirst();
   if (!rig) return [];
+  // A rig set to sleep or off (a schedule, the solar controller) runs no playbooks until it is on again.
+  if (rig.power_state === 'sleep' || rig.power_state === 'off') return [];
   const playbooks = await db
     .selectFrom('playbooks')
     .selectAll()
@@ -74,7 +76,8 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
       script: p.script,
       values,
       apiPort: p.api_port,
-      gpuPowerLimitW: p.gpu_power_limit_w,
+      // A rig-wide power target (the solar controller's lower limit) overrides the playbook's own.
+      gpuPowerLimitW: rig.power_target_w ?? p.gpu_power_limit_w,
     };
   });
 }
@@ -82,7 +85,7 @@ async function rigPlaybooks(db: Kysely<Database>, sentryId: string): Promise<Des
 async function sentryAsics(db: Kysely<Database>, sentryId: string): Promise<DesiredAsic[]> {
   const rows = await db
     .selectFrom('devices')
-    .select(['id', 'name', 'asic_type', 'asic_ip', 'asic_port', 'power_state', 'key'])
+    .select(['id', 'name', 'asic_type', 'asic_ip', 'asic_port', 'power_state', 'power_target_w', 'key'])
     .where('sentry_id', '=', sentryId)
     .where('kind', '=', 'asic')
     .orderBy('key')
@@ -94,6 +97,7 @@ async function sentryAsics(db: Kysely<Database>, sentryId: string): Promise<Desi
     ip: r.asic_ip ?? r.key,
     port: r.asic_port,
     powerState: (r.power_state ?? 'on') as AsicPowerState,
+    powerTargetW: r.power_target_w,
   }));
 }
 

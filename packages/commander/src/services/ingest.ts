@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { DeviceReport, ExpectedPool, ReportBatch, ReportResponse } from '@mrm/protocol';
+import type { DeviceReport, ReportBatch, ReportResponse } from '@mrm/protocol';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, DevicesTable, SentriesTable, TelemetryRawTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
-import { parseExpected, poolMismatch } from './wallet-guard.js';
+import { effectiveExpected, groupsOf } from './devices.js';
+import { poolMismatch } from './wallet-guard.js';
 
 /** Rows per multi-row INSERT or IN list; well under SQLite's and PostgreSQL's bind-parameter caps. */
 const CHUNK = 500;
@@ -97,11 +98,12 @@ function asicTypeOf(r: DeviceReport): string {
  */
 function poolAlert(
   d: Pick<DevicesTable, 'expected_pools' | 'pool_alert'>,
-  groupExpected: ExpectedPool[] | null,
+  groups: { expected_pools: string | null }[],
+  sentryExpected: string | null,
   r: DeviceReport,
   now: number,
 ): string | null | undefined {
-  const expected = parseExpected(d.expected_pools) ?? groupExpected;
+  const expected = effectiveExpected(d.expected_pools, groups, sentryExpected)?.expected;
   if (!expected) return d.pool_alert === null ? undefined : null;
   if (!r.pools?.length) return undefined;
   const message = poolMismatch(expected, r.pools);
@@ -124,18 +126,16 @@ async function storeDevices(
     if (!seen || r.at >= seen.at) newest.set(r.key, r);
   }
   const known = new Map<string, Pick<DevicesTable, 'id' | 'last_seen' | 'expected_pools' | 'pool_alert'>>();
-  // The wallet guard's group expectation: the sentry's, for ASICs without their own.
-  const groupExpected =
+  // The wallet guard's widest expectation: the sentry's, for ASICs without their own or a group's.
+  const sentryExpected =
     sentry.kind === 'asic'
-      ? parseExpected(
-          (
-            await trx
-              .selectFrom('sentries')
-              .select('expected_pools')
-              .where('id', '=', sentry.id)
-              .executeTakeFirst()
-          )?.expected_pools,
-        )
+      ? ((
+          await trx
+            .selectFrom('sentries')
+            .select('expected_pools')
+            .where('id', '=', sentry.id)
+            .executeTakeFirst()
+        )?.expected_pools ?? null)
       : null;
   for (const keys of chunks([...newest.keys()])) {
     const rows = await trx
@@ -147,6 +147,13 @@ async function storeDevices(
     for (const r of rows) known.set(r.key, r);
   }
   const kind = sentry.kind === 'rig' ? 'rig' : 'asic';
+  const groups =
+    kind === 'asic'
+      ? await groupsOf(
+          trx,
+          [...known.values()].map((d) => d.id),
+        )
+      : new Map<string, never[]>();
   for (const [key, r] of newest) {
     const tempMax = maxOf(r.temperatures);
     const fields = {
@@ -165,7 +172,7 @@ async function storeDevices(
     if (existing) {
       // A late batch from a sentry's outbox must not overwrite fresher state.
       if (existing.last_seen === null || r.at >= existing.last_seen) {
-        const alert = poolAlert(existing, groupExpected, r, now);
+        const alert = poolAlert(existing, groups.get(existing.id) ?? [], sentryExpected, r, now);
         await trx
           .updateTable('devices')
           .set({ ...fields, ...(alert !== undefined ? { pool_alert: alert } : {}) })
@@ -190,9 +197,10 @@ async function storeDevices(
           asic_port: addr.port,
           power_state: kind === 'asic' ? 'on' : null,
           expected_pools: null,
+          power_target_w: null,
           pool_alert:
             kind === 'asic'
-              ? (poolAlert({ expected_pools: null, pool_alert: null }, groupExpected, r, now) ?? null)
+              ? (poolAlert({ expected_pools: null, pool_alert: null }, [], sentryExpected, r, now) ?? null)
               : null,
           created_at: now,
         })
