@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// Bundles the rig sentry into one CommonJS file that any Node >= 20.19 runs with no install:
-// the file the commander serves to rigs for the one-line install.
+// Bundles each sentry into one CommonJS file that any Node >= 20.19 runs with no install:
+// the files the commander serves for the one-line installs.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 export const bundlePath = join(root, 'packages/rig-sentry/dist/mrm-rig-sentry.cjs');
+export const asicBundlePath = join(root, 'packages/asic-sentry/dist/mrm-asic-sentry.cjs');
 
 export async function bundleRigSentry(outfile = bundlePath) {
+  return bundleSentry('rig', outfile);
+}
+
+export async function bundleAsicSentry(outfile = asicBundlePath) {
+  return bundleSentry('asic', outfile);
+}
+
+async function bundleSentry(kind, outfile) {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
-    entryPoints: [join(root, 'packages/rig-sentry/src/main.ts')],
+    entryPoints: [join(root, `packages/${kind}-sentry/src/main.ts`)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -28,6 +37,7 @@ export async function bundleRigSentry(outfile = bundlePath) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const out = await bundleRigSentry(process.argv[2]);
-  process.stdout.write(`bundled the rig sentry into ${out}\n`);
+  const rig = await bundleRigSentry(process.argv[2]);
+  const asic = await bundleAsicSentry(process.argv[3]);
+  process.stdout.write(`bundled the sentries into ${rig} and ${asic}\n`);
 }

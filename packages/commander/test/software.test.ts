@@ -196,7 +196,13 @@ describe('mining software: catalogue, custom entries, hosted archives, rig insta
       `curl -fsSL '${run.url}/install/rig-sentry.sh' | sudo sh -s -- --token '${rig.token}'`,
     );
     const asic = (await admin.post('/api/v1/sentries', { name: 'lan', kind: 'asic' })).body;
-    expect(asic.installCommand).toBeNull();
+    expect(asic.installCommand).toBe(
+      `curl -fsSL '${run.url}/install/asic-sentry.sh' | sudo sh -s -- --token '${asic.token}'`,
+    );
+    const asicScript = await (await fetch(`${run.url}/install/asic-sentry.sh`)).text();
+    expect(asicScript).toContain('systemctl enable --now mrm-asic-sentry.service');
+    expect(asicScript).toContain('/download/mrm-asic-sentry.cjs');
+    expect(asicScript).not.toMatch(/rig-sentry|KillMode/);
     const script = await fetch(`${run.url}/install/rig-sentry.sh`);
     expect(script.status).toBe(200);
     const text = await script.text();

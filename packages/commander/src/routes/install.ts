@@ -5,20 +5,27 @@ import { ApiError } from '../errors.js';
 import type { App } from './app-type.js';
 import { commanderUrl } from './sentries.js';
 
-/** The bundled rig sentry (`npm run build` writes it); same relative place from src/ and dist/. */
-export const rigSentryBundle = fileURLToPath(
-  new URL('../../../rig-sentry/dist/mrm-rig-sentry.cjs', import.meta.url),
-);
+type Kind = 'rig' | 'asic';
+
+/** The bundled sentries (`npm run build` writes them); same relative place from src/ and dist/. */
+export const sentryBundles: Record<Kind, string> = {
+  rig: fileURLToPath(new URL('../../../rig-sentry/dist/mrm-rig-sentry.cjs', import.meta.url)),
+  asic: fileURLToPath(new URL('../../../asic-sentry/dist/mrm-asic-sentry.cjs', import.meta.url)),
+};
+export const rigSentryBundle = sentryBundles.rig;
 
 const shQuote = (v: string) => `'${v.replaceAll("'", `'\\''`)}'`;
 
-/** The one line an operator runs on a new Linux rig. */
-export function rigInstallCommand(url: string, token: string): string {
-  return `curl -fsSL ${shQuote(`${url}/install/rig-sentry.sh`)} | sudo sh -s -- --token ${shQuote(token)}`;
+/** The one line an operator runs on a new Linux rig, or on the LAN machine of an ASIC sentry. */
+export function installCommand(kind: Kind, url: string, token: string): string {
+  return `curl -fsSL ${shQuote(`${url}/install/${kind}-sentry.sh`)} | sudo sh -s -- --token ${shQuote(token)}`;
 }
 
-function installScript(url: string): string {
-  return `#!/bin/sh
+export const rigInstallCommand = (url: string, token: string) => installCommand('rig', url, token);
+
+function installScript(kind: Kind, url: string): string {
+  const what = kind === 'rig' ? 'rig sentry' : 'ASIC sentry';
+  const script = `#!/bin/sh
 # Mining Rig Monitor: installs the rig sentry as a systemd service and enrols it with
 #   ${url}
 # Usage: curl -fsSL ${url}/install/rig-sentry.sh | sudo sh -s -- --token TOKEN
@@ -68,38 +75,61 @@ systemctl daemon-reload
 systemctl enable --now mrm-rig-sentry.service
 echo "OK: mrm-rig-sentry is running; see: $NODE_BIN $INSTALL_DIR/mrm-rig-sentry.cjs status --state-dir $STATE_DIR"
 `;
+  // One script for both: the names differ, and only the rig sentry runs miners of its own.
+  return kind === 'rig'
+    ? script
+    : script
+        .replaceAll('mrm-rig-sentry', 'mrm-asic-sentry')
+        .replaceAll('rig-sentry.sh', 'asic-sentry.sh')
+        .replaceAll('the rig sentry', `the ${what}`)
+        .replace('Mining Rig Monitor rig sentry', 'Mining Rig Monitor ASIC sentry')
+        .replace(
+          '# Miners run in their own process groups; the sentry stops them itself on shutdown.\nKillMode=mixed\n',
+          '',
+        )
+        .replace('on a Linux rig', 'on the LAN');
 }
 
-/** What a new rig downloads: the install script and the single-file sentry. No secrets in either. */
+/** What a new rig or ASIC sentry machine downloads: the install script and the single-file sentry. No secrets. */
 export function installRoutes(app: App, ctx: AppContext) {
-  app.get(
-    '/install/rig-sentry.sh',
-    {
-      config: { access: 'public' },
-      schema: { tags: ['install'], summary: 'Install script for a Linux rig (takes --token)' },
-    },
-    async (request, reply) =>
-      reply.type('text/x-shellscript; charset=utf-8').send(installScript(commanderUrl(ctx, request))),
-  );
-  app.get(
-    '/download/mrm-rig-sentry.cjs',
-    {
-      config: { access: 'public' },
-      schema: { tags: ['install'], summary: 'The rig sentry as one file (run with node)' },
-    },
-    async (_request, reply) => {
-      if (!existsSync(rigSentryBundle)) {
-        throw new ApiError(
-          404,
-          'not_found',
-          'the rig sentry bundle is not built on this commander; run "npm run build" there',
-        );
-      }
-      return reply
-        .type('application/javascript')
-        .header('content-length', statSync(rigSentryBundle).size)
-        .header('content-disposition', 'attachment; filename="mrm-rig-sentry.cjs"')
-        .send(readFileSync(rigSentryBundle));
-    },
-  );
+  for (const kind of ['rig', 'asic'] as const) {
+    const name = `mrm-${kind}-sentry`;
+    app.get(
+      `/install/${kind}-sentry.sh`,
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['install'],
+          summary: `Install script for the ${kind === 'rig' ? 'rig' : 'ASIC'} sentry on Linux (takes --token)`,
+        },
+      },
+      async (request, reply) =>
+        reply.type('text/x-shellscript; charset=utf-8').send(installScript(kind, commanderUrl(ctx, request))),
+    );
+    app.get(
+      `/download/${name}.cjs`,
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['install'],
+          summary: `The ${kind === 'rig' ? 'rig' : 'ASIC'} sentry as one file (run with node)`,
+        },
+      },
+      async (_request, reply) => {
+        const file = sentryBundles[kind];
+        if (!existsSync(file)) {
+          throw new ApiError(
+            404,
+            'not_found',
+            `the ${kind} sentry bundle is not built on this commander; run "npm run build" there`,
+          );
+        }
+        return reply
+          .type('application/javascript')
+          .header('content-length', statSync(file).size)
+          .header('content-disposition', `attachment; filename="${name}.cjs"`)
+          .send(readFileSync(file));
+      },
+    );
+  }
 }

@@ -21,7 +21,7 @@ import { ApiError, conflict, notFound } from '../errors.js';
 import { audit } from '../services/audit.js';
 import { asicKey, deviceView, sentryStatus } from '../services/devices.js';
 import type { App } from './app-type.js';
-import { rigInstallCommand } from './install.js';
+import { installCommand } from './install.js';
 import { idParams, okSchema } from './params.js';
 
 /** Where sentries should reach this commander: the configured public URL, or what this request came in on. */
@@ -181,7 +181,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         kind: row.kind as SentryKind,
         token,
         commanderUrl: commanderUrl(ctx, request),
-        installCommand: row.kind === 'rig' ? rigInstallCommand(commanderUrl(ctx, request), token) : null,
+        installCommand: installCommand(row.kind as 'rig' | 'asic', commanderUrl(ctx, request), token),
       });
     },
   );
@@ -276,7 +276,7 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         kind: before.kind as SentryKind,
         token,
         commanderUrl: commanderUrl(ctx, request),
-        installCommand: before.kind === 'rig' ? rigInstallCommand(commanderUrl(ctx, request), token) : null,
+        installCommand: installCommand(before.kind as 'rig' | 'asic', commanderUrl(ctx, request), token),
       };
     },
   );
