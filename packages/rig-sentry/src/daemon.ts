@@ -155,7 +155,15 @@ export class RigDaemon {
       if (doc?.kind !== 'rig') return;
       this.lastRefusal = null;
       this.log(`desired state revision ${doc.revision}: ${doc.playbooks.length} playbook(s)`);
-      const result: ApplyResult = await this.runner.apply(doc.playbooks);
+      const offset = this.settings.apiPortOffset;
+      const playbooks = offset
+        ? doc.playbooks.map((p) => ({
+            ...p,
+            apiPort: p.apiPort + offset,
+            values: { ...p.values, API_PORT: String(p.apiPort + offset) },
+          }))
+        : doc.playbooks;
+      const result: ApplyResult = await this.runner.apply(playbooks);
       if (result.changed || result.error) void this.report();
     } catch (err) {
       if (err instanceof DesiredStateRefused) {

@@ -20,6 +20,11 @@ export interface RigSettings {
   stopGraceMs: number;
   /** Whether the commander may reboot this machine. Off unless the operator turns it on here. */
   allowReboot: boolean;
+  /**
+   * Added to every playbook's API port. The commander numbers ports per rig from 42001, so several
+   * rig sentries on one machine (the demo, tests) each need their own offset.
+   */
+  apiPortOffset: number;
 }
 
 export const defaultSettings: RigSettings = {
@@ -34,6 +39,7 @@ export const defaultSettings: RigSettings = {
   restartWindowMs: 600_000,
   stopGraceMs: 10_000,
   allowReboot: false,
+  apiPortOffset: 0,
 };
 
 const envNames: Record<keyof RigSettings, string> = {
@@ -48,6 +54,7 @@ const envNames: Record<keyof RigSettings, string> = {
   restartWindowMs: 'MRM_SENTRY_RESTART_WINDOW_MS',
   stopGraceMs: 'MRM_SENTRY_STOP_GRACE_MS',
   allowReboot: 'MRM_SENTRY_ALLOW_REBOOT',
+  apiPortOffset: 'MRM_SENTRY_API_PORT_OFFSET',
 };
 
 export function loadSettings(
