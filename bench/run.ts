@@ -7,6 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { asicBench, asicMarkdown } from './asic.js';
 import { sentryBench } from './sentry.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -167,6 +168,7 @@ const sentryFigures = await (async () => {
     rmSync(dataDir, { recursive: true, force: true });
   }
 })();
+const asicFigures = await asicBench();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => n.toFixed(1);
 const rows = [asic, rig].map(
@@ -213,5 +215,6 @@ Saving a changed wallet template to the miner running with the new wallet (push;
 verifies the signed state, stops both playbooks, rewrites the scripts and starts them), over
 ${sentryFigures.changes} changes: **p50 ${sentryFigures.p50} ms, p95 ${sentryFigures.p95} ms** (target p95 at most 2 s).
 `;
-writeFileSync(join(root, 'docs/benchmarks.md'), md);
-process.stdout.write(`\n${md}\n`);
+const doc = `${md}${asicMarkdown(asicFigures)}`;
+writeFileSync(join(root, 'docs/benchmarks.md'), doc);
+process.stdout.write(`\n${doc}\n`);
