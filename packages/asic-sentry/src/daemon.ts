@@ -452,6 +452,17 @@ export class AsicDaemon {
         const { identity } = await checkAsic(base, type);
         return reply(true, JSON.stringify(identity));
       }
+      if (m.command === 'reboot-asic') {
+        const w = this.watched.get(String(m.args.key ?? ''));
+        if (!w) return reply(false, `this sentry does not watch an ASIC at ${String(m.args.key ?? '')}`);
+        const driver = await this.resolveDriver(w);
+        if (!driver.control.reboot)
+          return reply(false, `a ${driver.make} on this firmware cannot be rebooted over its API`);
+        // Sent once; a timeout is reported as such, not retried (the miner may be rebooting already).
+        await driver.control.reboot(this.target(w.asic, driver));
+        this.log(`ASIC ${w.key}: reboot sent`);
+        return reply(true, `reboot sent to ${w.key}`);
+      }
       if (m.command === 'scan-asics') {
         const ranges = Array.isArray(m.args.ranges) ? m.args.ranges.map(String) : [];
         const hits = await scan(ranges);

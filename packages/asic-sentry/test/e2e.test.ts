@@ -238,6 +238,18 @@ describe('ASIC sentry end to end: commander, sentry process, a simulated farm on
     expect(audit.some((a) => a.action === 'asic.power_state_set' && a.entityId === d.id)).toBe(true);
   }, 60_000);
 
+  it('reboots an ASIC whose firmware allows it, and says clearly when it cannot', async () => {
+    const ant = farm.sims.find((s) => s.type === 'avalon')!;
+    const d = await deviceAt(ant.host);
+    const ok = await admin.post(`/api/v1/devices/${d.id}/reboot`);
+    expect(ok.status).toBe(200);
+    expect(ant.controls).toContain('reboot');
+    const ice = await deviceAt(farm.sims.find((s) => s.type === 'iceriver')!.host);
+    const no = await admin.post(`/api/v1/devices/${ice.id}/reboot`);
+    expect(no.status).toBe(422);
+    expect(no.body.error.message).toMatch(/cannot be rebooted/);
+  }, 60_000);
+
   it('a power target from the commander is set once on a firmware that has one', async () => {
     const sim = farm.sims.find((s) => s.type === 'braiins')!;
     const d = await deviceAt(sim.host);

@@ -136,6 +136,8 @@ export const sentryCommandNameSchema = z.enum([
   'check-asic',
   /** ASIC sentry: scan address ranges (answer: what was found, as JSON). */
   'scan-asics',
+  /** ASIC sentry: reboot one ASIC (args.key) through its firmware, once. */
+  'reboot-asic',
 ]);
 export type SentryCommandName = z.infer<typeof sentryCommandNameSchema>;
 

@@ -20,6 +20,9 @@ import type { App } from './app-type.js';
 import { idParams, okSchema } from './params.js';
 import { playbookView } from './playbooks.js';
 
+/** How long a reboot waits for the sentry to say it sent the command. */
+export const rebootTimeoutMs = 20_000;
+
 export function deviceRoutes(app: App, ctx: AppContext) {
   const { db } = ctx.store;
   const staleBefore = () => ctx.now() - ctx.config.sentryOfflineAfterMs;
@@ -265,6 +268,51 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         );
       });
       return fullView(await loadWithSentry(before.id));
+    },
+  );
+
+  app.post(
+    '/api/v1/devices/:id/reboot',
+    {
+      config: { access: 'operator' },
+      schema: {
+        tags: ['asics'],
+        summary:
+          'Reboot an ASIC through its firmware (where its capabilities list reboot); answered once its sentry has sent it',
+        params: idParams,
+        response: { 200: z.object({ ok: z.literal(true), message: z.string() }) },
+      },
+    },
+    async (request) => {
+      const p = requireUser(request);
+      const d = await loadWithSentry(request.params.id);
+      if (d.kind !== 'asic')
+        throw unprocessable('a rig reboots through its sentry: POST /api/v1/sentries/{id}/commands');
+      if (!ctx.push.isConnected(d.sentry_id))
+        throw new ApiError(
+          409,
+          'sentry_offline',
+          "the ASIC's sentry is not connected, so it cannot reboot it now",
+        );
+      let answer: { ok: boolean; output: string };
+      try {
+        answer = await ctx.push.request(d.sentry_id, 'reboot-asic', { key: d.key }, rebootTimeoutMs);
+      } catch (err) {
+        throw new ApiError(504, 'sentry_timeout', `reboot not confirmed: ${(err as Error).message}`);
+      }
+      await audit(
+        db,
+        p,
+        {
+          action: 'asic.reboot',
+          entityType: 'device',
+          entityId: d.id,
+          after: { ok: answer.ok, message: answer.output.slice(0, 300) },
+        },
+        ctx.now(),
+      );
+      if (!answer.ok) throw new ApiError(422, 'unprocessable', answer.output.slice(0, 500));
+      return { ok: true as const, message: answer.output.slice(0, 500) };
     },
   );
 
