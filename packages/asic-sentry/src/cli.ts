@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError, enroll, loadConfig, readJsonFile } from '@mrm/sentry-core';
+import { enrollCommand, fail as failWith, loadConfig, readJsonFile } from '@mrm/sentry-core';
 import { Command, Option } from 'commander';
 import { AsicDaemon, jsonLogger } from './daemon.js';
 import { driverFor, driverTypes } from './drivers/index.js';
@@ -20,10 +20,8 @@ function defaultStateDir(): string {
   return join(homedir(), '.mrm-asic-sentry');
 }
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`mrm-asic-sentry: ${message}\n`);
-  process.exit(code);
-}
+const fail: (message: string, code?: number) => never = (message, code = 1) =>
+  failWith('mrm-asic-sentry', message, code);
 
 const hashrateText = (hs: number | undefined | null) => {
   if (hs === undefined || hs === null) return '-';
@@ -83,32 +81,9 @@ export function buildCli(): Command {
     .requiredOption('--url <url>', 'commander URL shown when the sentry was created')
     .requiredOption('--token <token>', 'the sentry token shown once when it was created')
     .addOption(stateDirOption())
-    .action(async (opts: { url: string; token: string; stateDir: string }) => {
-      try {
-        const c = await enroll({
-          url: opts.url,
-          token: opts.token,
-          kind: 'asic',
-          version: SENTRY_VERSION,
-          stateDir: opts.stateDir,
-        });
-        process.stdout.write(
-          `OK: enrolled as "${c.name}" (${c.sentryId}) with ${c.commanderUrl}\ncommander key fingerprint ${c.commanderKeyFingerprint}\n`,
-        );
-      } catch (err) {
-        if (err instanceof CommanderError) {
-          const hint: Record<string, string> = {
-            unreachable: 'check the URL and that the commander is running and reachable from this machine',
-            'wrong-token': 'copy the token again from the commander (or rotate the sentry to get a new one)',
-            revoked: 'this sentry was revoked on the commander; rotate it there to get a new token',
-            'wrong-kind':
-              'this is a rig sentry token; install mrm-rig-sentry for it, or create an ASIC sentry',
-          };
-          fail(`${err.message}\n  ${hint[err.kind] ?? ''}`.trimEnd());
-        }
-        fail((err as Error).message);
-      }
-    });
+    .action((opts: { url: string; token: string; stateDir: string }) =>
+      enrollCommand('mrm-asic-sentry', 'asic', SENTRY_VERSION, opts),
+    );
 
   program
     .command('add')

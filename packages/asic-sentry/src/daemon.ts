@@ -5,6 +5,8 @@ import {
   CommanderError,
   DesiredStateFetcher,
   DesiredStateRefused,
+  jsonLogger,
+  type Logger,
   Outbox,
   PushClient,
   requireConfig,
@@ -26,11 +28,7 @@ import { type AsicSettings, loadAsicSettings } from './settings.js';
 import { AsicStore, asicKey, type StoredAsic } from './store.js';
 import { SENTRY_VERSION } from './version.js';
 
-export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
-
-export const jsonLogger: Logger = (msg, extra) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...extra })}\n`);
-};
+export { jsonLogger, type Logger } from '@mrm/sentry-core';
 
 /** What the sentry knows of one ASIC between polls. */
 interface Watched {

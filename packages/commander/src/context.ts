@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Config } from './config.js';
 import type { Db } from './db/connect.js';
+import type { DeviceEvents } from './services/events.js';
 import type { PushHub } from './services/push-hub.js';
 import type { SigningKey } from './services/signing-key.js';
 import type { TelemetryMaintenance } from './services/telemetry-maintenance.js';
@@ -13,6 +14,8 @@ export interface AppContext {
   log: FastifyBaseLogger;
   signingKey: SigningKey;
   push: PushHub;
+  /** Stored reports, for the dashboard's live updates. */
+  events: DeviceEvents;
   loginThrottle: LoginThrottle;
   telemetry: TelemetryMaintenance;
   now(): number;

@@ -19,6 +19,7 @@ import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
+import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { installRoutes } from './routes/install.js';
@@ -29,6 +30,8 @@ import { softwareRoutes } from './routes/software.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { webRoutes } from './routes/web.js';
+import { DeviceEvents } from './services/events.js';
 import { PushHub } from './services/push-hub.js';
 import { loadOrCreateSigningKey } from './services/signing-key.js';
 import { TelemetryMaintenance } from './services/telemetry-maintenance.js';
@@ -95,6 +98,7 @@ export async function createCommander(
     log: app.log,
     signingKey: await loadOrCreateSigningKey(store),
     push,
+    events: new DeviceEvents(store.db),
     loginThrottle: new LoginThrottle(undefined, now),
     now,
   } as AppContext;
@@ -143,16 +147,11 @@ export async function createCommander(
   deviceRoutes(app, ctx);
   groupRoutes(app, ctx);
   auditRoutes(app, ctx);
+  eventRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .send(
-        '<!doctype html><meta charset="utf-8"><title>Mining Rig Monitor</title><h1>Mining Rig Monitor commander</h1><p>The API is running. Its description is at <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
-      ),
-  );
+  webRoutes(app, ctx);
 
   let closed = false;
   return {

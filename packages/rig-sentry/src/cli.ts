@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CommanderError, enroll, readJsonFile } from '@mrm/sentry-core';
+import { enrollCommand, fail as failWith, readJsonFile } from '@mrm/sentry-core';
 import { Command } from 'commander';
 import { jsonLogger, RigDaemon } from './daemon.js';
 import { SENTRY_VERSION } from './version.js';
@@ -12,10 +12,8 @@ function defaultStateDir(): string {
   return join(homedir(), '.mrm-rig-sentry');
 }
 
-function fail(message: string, code = 1): never {
-  process.stderr.write(`mrm-rig-sentry: ${message}\n`);
-  process.exit(code);
-}
+const fail: (message: string, code?: number) => never = (message, code = 1) =>
+  failWith('mrm-rig-sentry', message, code);
 
 type StatusFile = ReturnType<RigDaemon['status']>;
 
@@ -49,32 +47,9 @@ export function buildCli(): Command {
     .requiredOption('--url <url>', 'commander URL shown when the sentry was created')
     .requiredOption('--token <token>', 'the sentry token shown once when it was created')
     .option('--state-dir <dir>', 'where config and state live', defaultStateDir())
-    .action(async (opts: { url: string; token: string; stateDir: string }) => {
-      try {
-        const c = await enroll({
-          url: opts.url,
-          token: opts.token,
-          kind: 'rig',
-          version: SENTRY_VERSION,
-          stateDir: opts.stateDir,
-        });
-        process.stdout.write(
-          `OK: enrolled as "${c.name}" (${c.sentryId}) with ${c.commanderUrl}\ncommander key fingerprint ${c.commanderKeyFingerprint}\n`,
-        );
-      } catch (err) {
-        if (err instanceof CommanderError) {
-          const hint: Record<string, string> = {
-            unreachable: 'check the URL and that the commander is running and reachable from this machine',
-            'wrong-token': 'copy the token again from the commander (or rotate the sentry to get a new one)',
-            revoked: 'this sentry was revoked on the commander; rotate it there to get a new token',
-            'wrong-kind':
-              'this is an ASIC sentry token; install mrm-asic-sentry for it, or create a rig sentry',
-          };
-          fail(`${err.message}\n  ${hint[err.kind] ?? ''}`.trimEnd());
-        }
-        fail((err as Error).message);
-      }
-    });
+    .action((opts: { url: string; token: string; stateDir: string }) =>
+      enrollCommand('mrm-rig-sentry', 'rig', SENTRY_VERSION, opts),
+    );
 
   program
     .command('run')

@@ -6,6 +6,8 @@ import {
   CommanderError,
   DesiredStateFetcher,
   DesiredStateRefused,
+  jsonLogger,
+  type Logger,
   Outbox,
   PushClient,
   requireConfig,
@@ -23,11 +25,7 @@ import { loadSettings, type RigSettings } from './settings.js';
 import { buildRigReport } from './telemetry.js';
 import { SENTRY_VERSION } from './version.js';
 
-export type Logger = (msg: string, extra?: Record<string, unknown>) => void;
-
-export const jsonLogger: Logger = (msg, extra) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), msg, ...extra })}\n`);
-};
+export { jsonLogger, type Logger } from '@mrm/sentry-core';
 
 /**
  * The rig sentry's daemon: keeps the rig doing what the commander's signed desired state says,

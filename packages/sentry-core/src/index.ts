@@ -1,3 +1,4 @@
+export { enrollCommand, fail, jsonLogger, type Logger } from './cli-support.js';
 export {
   CommanderClient,
   CommanderError,

@@ -16,6 +16,7 @@ import { ApiError, notFound, unprocessable } from '../errors.js';
 import { audit } from '../services/audit.js';
 import { asicDetail, deviceView, groupsOf } from '../services/devices.js';
 import { chooseResolution, readHistory } from '../services/history.js';
+import { askSentry } from '../services/push-hub.js';
 import type { App } from './app-type.js';
 import { idParams, okSchema } from './params.js';
 import { playbookView } from './playbooks.js';
@@ -288,18 +289,14 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       const d = await loadWithSentry(request.params.id);
       if (d.kind !== 'asic')
         throw unprocessable('a rig reboots through its sentry: POST /api/v1/sentries/{id}/commands');
-      if (!ctx.push.isConnected(d.sentry_id))
-        throw new ApiError(
-          409,
-          'sentry_offline',
-          "the ASIC's sentry is not connected, so it cannot reboot it now",
-        );
-      let answer: { ok: boolean; output: string };
-      try {
-        answer = await ctx.push.request(d.sentry_id, 'reboot-asic', { key: d.key }, rebootTimeoutMs);
-      } catch (err) {
-        throw new ApiError(504, 'sentry_timeout', `reboot not confirmed: ${(err as Error).message}`);
-      }
+      const answer = await askSentry(
+        ctx,
+        d.sentry_id,
+        'reboot-asic',
+        { key: d.key },
+        rebootTimeoutMs,
+        "the ASIC's sentry is not connected, so it cannot reboot it now",
+      );
       await audit(
         db,
         p,

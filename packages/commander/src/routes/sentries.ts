@@ -20,6 +20,7 @@ import type { SentriesTable, SentryCommandsTable } from '../db/schema.js';
 import { ApiError, conflict, notFound } from '../errors.js';
 import { audit } from '../services/audit.js';
 import { asicKey, deviceView, sentryStatus } from '../services/devices.js';
+import { askSentry } from '../services/push-hub.js';
 import type { App } from './app-type.js';
 import { installCommand } from './install.js';
 import { idParams, okSchema } from './params.js';
@@ -519,23 +520,14 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         firmwareVersion?: string;
       } | null = null;
       if (check) {
-        if (!ctx.push.isConnected(sentry.id))
-          throw new ApiError(
-            409,
-            'sentry_offline',
-            'the ASIC sentry is not connected, so it cannot check the ASIC; try again when it is online, or add it with "check": false',
-          );
-        let answer: { ok: boolean; output: string };
-        try {
-          answer = await ctx.push.request(
-            sentry.id,
-            'check-asic',
-            { ip, type, ...(port ? { port } : {}) },
-            asicCheckTimeoutMs,
-          );
-        } catch (err) {
-          throw new ApiError(504, 'sentry_timeout', `could not check the ASIC: ${(err as Error).message}`);
-        }
+        const answer = await askSentry(
+          ctx,
+          sentry.id,
+          'check-asic',
+          { ip, type, ...(port ? { port } : {}) },
+          asicCheckTimeoutMs,
+          'the ASIC sentry is not connected, so it cannot check the ASIC; try again when it is online, or add it with "check": false',
+        );
         if (!answer.ok)
           throw new ApiError(
             422,

@@ -4,6 +4,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, DevicesTable, SentriesTable, TelemetryRawTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { effectiveExpected, groupsOf } from './devices.js';
+import { notifyReportStored } from './events.js';
 import { poolMismatch } from './wallet-guard.js';
 
 /** Rows per multi-row INSERT or IN list; well under SQLite's and PostgreSQL's bind-parameter caps. */
@@ -58,7 +59,7 @@ export async function ingestReport(
         );
     }
   }
-  return db.transaction().execute(async (trx) => {
+  const result = await db.transaction().execute(async (trx) => {
     let stored = 0;
     let duplicates = 0;
     for (const batch of ordered) {
@@ -83,6 +84,7 @@ export async function ingestReport(
       .executeTakeFirstOrThrow();
     return { ackSeq: row.last_seq, stored, duplicates };
   });
+  return notifyReportStored(db, sentry.id, result);
 }
 
 /** The driver type the ASIC sentry reports in details, else one derived from the make. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PushServerMessage, SentryCommandName } from '@mrm/protocol';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
+import { ApiError } from '../errors.js';
 import { currentDesiredState } from './desired-state.js';
 
 /**
@@ -128,5 +129,25 @@ export class PushHub {
   closeAll(code = 1001, reason = 'commander shutting down') {
     for (const set of this.sockets.values()) for (const ws of set) ws.close(code, reason);
     this.sockets.clear();
+  }
+}
+
+/**
+ * Asks a connected sentry to do something and waits for its answer: 409 `sentry_offline` when it
+ * is not connected (`offline` says why that matters here), 504 `sentry_timeout` when it is silent.
+ */
+export async function askSentry(
+  ctx: AppContext,
+  sentryId: string,
+  command: SentryCommandName,
+  args: Record<string, unknown>,
+  timeoutMs: number,
+  offline: string,
+): Promise<{ ok: boolean; output: string }> {
+  if (!ctx.push.isConnected(sentryId)) throw new ApiError(409, 'sentry_offline', offline);
+  try {
+    return await ctx.push.request(sentryId, command, args, timeoutMs);
+  } catch (err) {
+    throw new ApiError(504, 'sentry_timeout', `no answer from the sentry: ${(err as Error).message}`);
   }
 }
