@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { asicBench, asicMarkdown } from './asic.js';
 import { sentryBench } from './sentry.js';
+import { solarBench, solarMarkdown } from './solar.js';
 import { webBench, webMarkdown } from './web.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -170,6 +171,7 @@ const sentryFigures = await (async () => {
   }
 })();
 const asicFigures = await asicBench();
+const solarFigures = await solarBench();
 const webFigures = await webBench();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (n: number) => n.toFixed(1);
@@ -217,6 +219,6 @@ Saving a changed wallet template to the miner running with the new wallet (push;
 verifies the signed state, stops both playbooks, rewrites the scripts and starts them), over
 ${sentryFigures.changes} changes: **p50 ${sentryFigures.p50} ms, p95 ${sentryFigures.p95} ms** (target p95 at most 2 s).
 `;
-const doc = `${md}${asicMarkdown(asicFigures)}${webMarkdown(webFigures)}`;
+const doc = `${md}${asicMarkdown(asicFigures)}${solarMarkdown(solarFigures)}${webMarkdown(webFigures)}`;
 writeFileSync(join(root, 'docs/benchmarks.md'), doc);
 process.stdout.write(`\n${doc}\n`);

@@ -15,18 +15,22 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrations.js';
+import { EnergyPoller } from './energy/poller.js';
 import { clientErrorHandler, errorHandler, notFoundHandler } from './errors.js';
 import { auditRoutes } from './routes/audit.js';
 import { authRoutes } from './routes/auth.js';
 import { deviceRoutes } from './routes/devices.js';
+import { energyRoutes } from './routes/energy.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { healthRoutes } from './routes/health.js';
 import { installRoutes } from './routes/install.js';
 import { playbookRoutes } from './routes/playbooks.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { sentryRoutes } from './routes/sentries.js';
 import { sentryProtocolRoutes } from './routes/sentry-protocol.js';
 import { softwareRoutes } from './routes/software.js';
+import { solarRoutes } from './routes/solar.js';
 import { templateRoutes } from './routes/templates.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
@@ -36,6 +40,7 @@ import { PushHub } from './services/push-hub.js';
 import { loadOrCreateSigningKey } from './services/signing-key.js';
 import { TelemetryMaintenance } from './services/telemetry-maintenance.js';
 import { ensureInitialAdmin } from './services/users.js';
+import { SolarLoop } from './solar/loop.js';
 
 export const COMMANDER_VERSION = '0.1.0';
 
@@ -103,6 +108,8 @@ export async function createCommander(
     now,
   } as AppContext;
   ctx.telemetry = new TelemetryMaintenance(ctx);
+  ctx.energy = new EnergyPoller(ctx);
+  ctx.solar = new SolarLoop(ctx);
   push.attach(ctx);
   if (await ensureInitialAdmin(store.db, config.adminPassword, now()))
     app.log.info('created user "admin" from MRM_ADMIN_PASSWORD');
@@ -146,6 +153,9 @@ export async function createCommander(
   installRoutes(app, ctx);
   deviceRoutes(app, ctx);
   groupRoutes(app, ctx);
+  energyRoutes(app, ctx);
+  scheduleRoutes(app, ctx);
+  solarRoutes(app, ctx);
   auditRoutes(app, ctx);
   eventRoutes(app, ctx);
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
@@ -161,6 +171,8 @@ export async function createCommander(
     async listen() {
       const address = await app.listen({ port: config.port, host: config.host });
       ctx.telemetry.start();
+      await ctx.energy.start();
+      ctx.solar.start();
       return address;
     },
     async close() {
@@ -171,6 +183,8 @@ export async function createCommander(
       push.closeAll();
       await app.close();
       await ctx.telemetry.stop();
+      await ctx.solar.stop();
+      await ctx.energy.stop();
       await store.close();
     },
   };

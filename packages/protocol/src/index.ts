@@ -1,6 +1,7 @@
 export * from './api.js';
 export * from './catalogue.js';
 export * from './common.js';
+export * from './energy.js';
 export * from './errors.js';
 export * from './limits.js';
 export * from './playbooks.js';

@@ -235,6 +235,93 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006_energy_solar': {
+      async up(db: AnyDb) {
+        // Energy sources (inverters, meters, MQTT topics, HTTP JSON): config_json holds the kind's settings.
+        await db.schema
+          .createTable('energy_sources')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('interval_ms', 'integer', (c) => c.notNull())
+          .addColumn('timeout_ms', 'integer', (c) => c.notNull())
+          .addColumn('config_json', 'text', (c) => c.notNull())
+          .addColumn('models_json', 'text')
+          .addColumn('last_ok_at', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('last_error_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // Readings as history (pruned by the solar settings' retention); controlled_w is what the
+        // solar-controlled devices drew then, so a replay can take them out of the load.
+        await db.schema
+          .createTable('energy_readings')
+          .addColumn('source_id', 'text', (c) =>
+            c.notNull().references('energy_sources.id').onDelete('cascade'),
+          )
+          .addColumn('ts', 'bigint', (c) => c.notNull())
+          .addColumn('pv_w', 'double precision')
+          .addColumn('grid_w', 'double precision')
+          .addColumn('battery_w', 'double precision')
+          .addColumn('battery_soc', 'double precision')
+          .addColumn('load_w', 'double precision')
+          .addColumn('controlled_w', 'double precision')
+          .addPrimaryKeyConstraint('energy_readings_pk', ['source_id', 'ts'])
+          .execute();
+        await db.schema
+          .createTable('schedules')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('days_json', 'text', (c) => c.notNull())
+          .addColumn('start_hm', 'text', (c) => c.notNull())
+          .addColumn('end_hm', 'text', (c) => c.notNull())
+          .addColumn('time_zone', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('outside_action', 'text')
+          .addColumn('device_ids_json', 'text', (c) => c.notNull())
+          .addColumn('group_ids_json', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('solar_rules')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('target_type', 'text', (c) => c.notNull())
+          .addColumn('target_id', 'text', (c) => c.notNull())
+          .addColumn('priority', 'integer', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('power_w', 'double precision')
+          .addColumn('standby_w', 'double precision', (c) => c.notNull().defaultTo(0))
+          .addColumn('off_state', 'text', (c) => c.notNull())
+          .addColumn('on_power_target_w', 'integer')
+          .addColumn('reduced_power_target_w', 'integer')
+          .addColumn('reduced_w', 'double precision')
+          .addColumn('timers_json', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addUniqueConstraint('solar_rules_target', ['target_type', 'target_id'])
+          .execute();
+        await db.schema
+          .createTable('solar_decisions')
+          .addColumn('id', autoId, (c) =>
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+          )
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('rule_id', 'text')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('device_ids_json', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('from_level', 'integer')
+          .addColumn('to_level', 'integer')
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('numbers_json', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('solar_decisions_at').on('solar_decisions').column('at').execute();
+      },
+    },
   };
 }
 

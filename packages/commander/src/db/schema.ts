@@ -191,4 +191,85 @@ export interface Database {
   sentry_commands: SentryCommandsTable;
   settings: SettingsTable;
   software: SoftwareTable;
+  energy_sources: EnergySourcesTable;
+  energy_readings: EnergyReadingsTable;
+  schedules: SchedulesTable;
+  solar_rules: SolarRulesTable;
+  solar_decisions: SolarDecisionsTable;
+}
+
+export interface EnergySourcesTable {
+  id: string;
+  name: string;
+  kind: string;
+  enabled: number;
+  interval_ms: number;
+  timeout_ms: number;
+  /** The kind's settings as JSON, secrets included (never returned in clear, never audited). */
+  config_json: string;
+  /** SunSpec: JSON SunspecModel[] found at the last discovery. */
+  models_json: string | null;
+  last_ok_at: number | null;
+  last_error: string | null;
+  last_error_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface EnergyReadingsTable {
+  source_id: string;
+  ts: number;
+  pv_w: number | null;
+  grid_w: number | null;
+  battery_w: number | null;
+  battery_soc: number | null;
+  load_w: number | null;
+  controlled_w: number | null;
+}
+
+export interface SchedulesTable {
+  id: string;
+  name: string;
+  enabled: number;
+  days_json: string;
+  start_hm: string;
+  end_hm: string;
+  time_zone: string;
+  action: string;
+  outside_action: string | null;
+  device_ids_json: string;
+  group_ids_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SolarRulesTable {
+  id: string;
+  target_type: string;
+  target_id: string;
+  priority: number;
+  enabled: number;
+  power_w: number | null;
+  standby_w: number;
+  off_state: string;
+  on_power_target_w: number | null;
+  reduced_power_target_w: number | null;
+  reduced_w: number | null;
+  /** JSON {enableDelayS, disableDelayS, minOnS, minOffS, settleS, maxSwitchesPerHour} (null = the settings'). */
+  timers_json: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SolarDecisionsTable {
+  id: Generated<number>;
+  at: number;
+  rule_id: string | null;
+  name: string;
+  device_ids_json: string;
+  kind: string;
+  from_level: number | null;
+  to_level: number | null;
+  reason: string;
+  numbers_json: string;
 }

@@ -1,0 +1,3 @@
+export * from './http.js';
+export * from './mqtt.js';
+export * from './sunspec.js';
