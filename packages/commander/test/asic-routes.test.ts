@@ -114,6 +114,8 @@ describe.each(databases)('ASIC routes on %s', (db) => {
     });
     expect(rigOff.status).toBe(200);
     expect(rigOff.body.asic).toBeNull();
+    expect(rigOff.body.powerState).toBe('off');
+    expect((await by.viewer.get(`/api/v1/devices/${rigDeviceId}`)).body.powerState).toBe('off');
     expect(
       (await by.operator.call('PUT', `/api/v1/devices/${rigDeviceId}/power-state`, { state: 'on' })).status,
     ).toBe(200);

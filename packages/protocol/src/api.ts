@@ -221,9 +221,9 @@ export const deviceSchema = z.object({
   boards: z.array(z.record(z.string(), z.unknown())).optional(),
   /** For ASICs, in GET /api/v1/devices/{id}: power draw in W, when the firmware reports it. */
   powerW: z.number().nullable().optional(),
-  /** For ASICs, in GET /api/v1/devices/{id}: the power state the commander expects. */
+  /** In GET /api/v1/devices/{id}: the power state the commander expects (for a rig: on runs its playbooks). */
   powerState: asicPowerStateSchema.optional(),
-  /** For ASICs, in GET /api/v1/devices/{id}: the power target the commander asks for (W), if any. */
+  /** In GET /api/v1/devices/{id}: the power target the commander asks for (W; a rig's is per GPU), if any. */
   powerTargetW: z.number().nullable().optional(),
   /** For ASICs, in GET /api/v1/devices/{id}: what the sentry last saw (on, sleep, off, unknown). */
   actualPowerState: z.enum(['on', 'sleep', 'off', 'unknown']).optional(),

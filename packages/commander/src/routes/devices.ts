@@ -50,7 +50,13 @@ export function deviceRoutes(app: App, ctx: AppContext) {
       sentryExpectedPools: row.sentry_expected_pools,
       groups,
     });
-    return row.kind === 'asic' ? { ...view, ...asicDetail(row) } : view;
+    if (row.kind === 'asic') return { ...view, ...asicDetail(row) };
+    // A rig's power state: on runs its playbooks, sleep/off stops them (schedules, the solar controller).
+    return {
+      ...view,
+      powerState: (row.power_state ?? 'on') as AsicPowerState,
+      powerTargetW: row.power_target_w,
+    };
   };
 
   app.get(
