@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeMinerArchive } from '@mrm/simulators';
 import { ShellySim, type SimulatedFarm, startFarm } from '@mrm/simulators/asics';
+import { type SunspecSim, startSunspecSim, sunspecSimAvailable } from '@mrm/simulators/energy';
 
 const root = new URL('..', import.meta.url).pathname;
 const port = Number(process.env.MRM_DEMO_PORT ?? 8080);
@@ -25,6 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mrm-demo-'));
 const children: ChildProcess[] = [];
 let farm: SimulatedFarm | undefined;
 let relay: ShellySim | undefined;
+let inverter: SunspecSim | undefined;
 
 const say = (msg: string) => process.stdout.write(`demo: ${msg}\n`);
 
@@ -87,6 +89,7 @@ async function stopAll(code = 0) {
   await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null)));
   await farm?.stop();
   await relay?.stop();
+  await inverter?.stop();
   rmSync(dir, { recursive: true, force: true });
   process.exit(code);
 }
@@ -183,7 +186,10 @@ try {
     relay = new ShellySim({ host: '127.0.5.200', generation: 2 });
     await relay.start();
   } catch (err) {
-    say(`no simulated ASICs: ${(err as Error).message} (binding ports 80/4028/4433 on 127.0.5.x needs root)`);
+    const code = (err as NodeJS.ErrnoException).code;
+    say(
+      `no simulated ASICs: ${(err as Error).message}${code === 'EACCES' ? ' (binding ports 80/4028/4433 on 127.0.5.x needs root)' : ''}`,
+    );
   }
   if (farm) {
     const asicSentry = await api(token, 'POST', '/api/v1/sentries', { name: 'lan-a', kind: 'asic' });
@@ -217,6 +223,72 @@ try {
       }
     }, 5_000);
     drift.unref();
+  }
+
+  // A simulated inverter (SunSpec over Modbus TCP, Debian's pymodbus): a cloudy day, 30× fast from
+  // 08:00, with a battery; the solar controller wakes and sleeps the first ASICs as the sun allows.
+  if (farm && sunspecSimAvailable()) {
+    try {
+      inverter = await startSunspecSim({
+        args: [
+          '--battery',
+          '--dynamic-sf',
+          '--profile',
+          'clouds',
+          '--pv-peak',
+          '12000',
+          '--start',
+          '08:00',
+          '--speed',
+          '30',
+        ],
+      });
+      const source = await api(token, 'POST', '/api/v1/energy-sources', {
+        name: 'roof inverter',
+        kind: 'sunspec',
+        host: '127.0.0.1',
+        port: inverter.port,
+        unitId: 1,
+      });
+      // Short delays, so the demo's 30× day shows decisions within a minute or two.
+      await api(token, 'PUT', '/api/v1/solar/settings', {
+        enabled: true,
+        sourceId: source.id,
+        tickMs: 2000,
+        enableDelayS: 20,
+        disableDelayS: 20,
+        minOnS: 40,
+        minOffS: 40,
+      });
+      const asics = (await api(token, 'GET', '/api/v1/devices?kind=asic&limit=1000')).items as {
+        id: string;
+        ip: string;
+      }[];
+      const solarOnly = farm.sims.filter(
+        (s) => s.type === 'antminer' || s.type === 'avalon' || s.type === 'whatsminer',
+      );
+      let priority = 10;
+      for (const sim of solarOnly.slice(0, 3)) {
+        const d = asics.find((a) => a.ip === sim.host);
+        if (d)
+          await api(token, 'POST', '/api/v1/solar/rules', {
+            targetType: 'device',
+            targetId: d.id,
+            priority: priority--,
+            powerW: 3000,
+            offState: 'sleep',
+          });
+      }
+      // What the awake solar ASICs draw shows up on the simulated meter, as it would on a real site.
+      const feed = setInterval(() => {
+        const drawW = solarOnly.slice(0, 3).filter((s) => !s.state.sleeping).length * 3000;
+        void inverter?.set({ extraLoadW: drawW }).catch(() => {});
+      }, 2_000);
+      feed.unref();
+      say('simulated inverter (SunSpec) with the solar controller driving three ASICs');
+    } catch (err) {
+      say(`no simulated inverter: ${(err as Error).message}`);
+    }
   }
 
   say(`dashboard: ${url}  (log in as admin / ${password})`);

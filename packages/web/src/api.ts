@@ -3,15 +3,25 @@ import type {
   apiTokenSchema,
   auditEntrySchema,
   Device,
+  EnergySource,
+  energyHistorySchema,
+  energyTestResultSchema,
   groupSchema,
   historyResponseSchema,
   loginResponseSchema,
   Playbook,
   PlaybookInput,
+  ReplayRequest,
+  ReplayResult,
+  Schedule,
+  SolarDecision,
+  SolarRule,
+  SolarSettings,
   sentryCommandSchema,
   sentryCreatedSchema,
   sentrySchema,
   softwareSchema,
+  solarStatusSchema,
   Template,
   TemplateInput,
   User,
@@ -33,6 +43,10 @@ export type ApiTokenCreated = z.infer<typeof apiTokenCreatedSchema>;
 export type Software = z.infer<typeof softwareSchema>;
 export type Role = User['role'];
 export type HistoryMetric = History['metric'];
+export type { EnergySource, ReplayRequest, ReplayResult, Schedule, SolarDecision, SolarRule, SolarSettings };
+export type EnergyHistory = z.infer<typeof energyHistorySchema>;
+export type EnergyTestResult = z.infer<typeof energyTestResultSchema>;
+export type SolarStatus = z.infer<typeof solarStatusSchema>;
 
 export interface CatalogueItem {
   name: string;

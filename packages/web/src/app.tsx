@@ -8,10 +8,14 @@ import { AccountPage } from './pages/account';
 import { AuditPage } from './pages/audit';
 import { DeviceDetailPage } from './pages/device-detail';
 import { DevicesPage } from './pages/devices';
+import { EnergySourcesPage } from './pages/energy-sources';
 import { LoginPage, SetupPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { PlaybookEditorPage, PlaybooksPage } from './pages/playbooks';
+import { ReplayPage } from './pages/replay';
+import { SchedulesPage } from './pages/schedules';
 import { SentriesPage, SentryDetailPage } from './pages/sentries';
+import { SolarPage } from './pages/solar';
 import { TemplatesPage } from './pages/templates';
 import { UsersPage } from './pages/users';
 import { type Session, SessionContext, useSession } from './session';
@@ -114,9 +118,10 @@ function SignedIn({ user }: { user: User }) {
             <Route path="/audit" component={AuditPage} />
             <Route path="/users" component={UsersPage} />
             <Route path="/account" component={AccountPage} />
-            <Route path="/energy">
-              <ComingSoon title="Schedules and solar" issue="the schedules and energy issue" />
-            </Route>
+            <Route path="/energy" component={SolarPage} />
+            <Route path="/energy/sources" component={EnergySourcesPage} />
+            <Route path="/energy/schedules" component={SchedulesPage} />
+            <Route path="/energy/replay" component={ReplayPage} />
             <Route path="/alerts">
               <ComingSoon title="Alerts" issue="the alerts issue" />
             </Route>
@@ -152,7 +157,7 @@ const nav: { href: string; label: string; admin?: boolean; soon?: boolean }[] = 
   { href: '/sentries', label: 'Sentries' },
   { href: '/templates', label: 'Templates' },
   { href: '/playbooks', label: 'Playbooks' },
-  { href: '/energy', label: 'Schedules & solar', soon: true },
+  { href: '/energy', label: 'Solar & schedules' },
   { href: '/alerts', label: 'Alerts', soon: true },
   { href: '/audit', label: 'Audit log' },
   { href: '/users', label: 'Users', admin: true },

@@ -470,6 +470,7 @@ function AsicSections({ device: d }: { device: Device }) {
                 This firmware offers no sleep or wake; a smart plug on the ASIC sentry can switch it.
               </span>
             ) : null}
+            {caps.includes('reboot') ? <RebootButton device={d} /> : null}
             <button
               type="button"
               className="danger"
@@ -623,5 +624,40 @@ function PoolsPanel({ device: d }: { device: Device }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** Reboots an ASIC through its firmware, after a confirmation; the answer shows next to the button. */
+function RebootButton({ device: d }: { device: Device }) {
+  const [state, setState] = useState<{ busy: boolean; error: unknown; message: string | null }>({
+    busy: false,
+    error: null,
+    message: null,
+  });
+  return (
+    <span className="inline" data-testid="reboot">
+      <button
+        type="button"
+        disabled={state.busy}
+        onClick={async () => {
+          if (!window.confirm(`Reboot ${d.name}? It stops hashing for a few minutes.`)) return;
+          setState({ busy: true, error: null, message: null });
+          try {
+            const r = await post<{ ok: true; message: string }>(`/api/v1/devices/${d.id}/reboot`);
+            setState({ busy: false, error: null, message: r.message || 'the ASIC was told to reboot' });
+          } catch (err) {
+            setState({ busy: false, error: err, message: null });
+          }
+        }}
+      >
+        {state.busy ? 'Rebooting…' : 'Reboot'}
+      </button>
+      {state.message ? (
+        <span className="ok" role="status">
+          Reboot sent: {state.message}
+        </span>
+      ) : null}
+      <ErrorText error={state.error} prefix="Could not reboot" />
+    </span>
   );
 }

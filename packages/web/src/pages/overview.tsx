@@ -1,6 +1,15 @@
 import { useMemo } from 'react';
 import { Link } from 'wouter';
 import { useDevices, useSentries } from '../data';
+import {
+  dayBounds,
+  gridText,
+  integrate,
+  kwh,
+  useEnergyHistory,
+  useEnergySources,
+  useSolarStatus,
+} from '../energy';
 import { bucket, efficiency, hashrate, watts } from '../format';
 import { Empty, ErrorText, Loading, PageHeader, Stat } from '../ui';
 
@@ -129,14 +138,51 @@ export function OverviewPage() {
                 </ul>
               )}
             </section>
-            <section className="panel">
-              <h2>Solar today</h2>
-              <p className="muted">
-                No solar inverter is configured. Production and consumption appear here once the{' '}
-                <Link href="/energy">schedules and solar</Link> page can set one up.
-              </p>
-            </section>
+            <SolarToday />
           </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** Today's production and consumption, from today's readings (the API keeps no daily totals). */
+function SolarToday() {
+  const sources = useEnergySources();
+  const status = useSolarStatus();
+  const [from, to] = dayBounds(Date.now());
+  const sourceId = status.data?.sourceId ?? sources.data?.[0]?.id ?? null;
+  const history = useEnergyHistory(sourceId, from, to, true);
+  const totals = useMemo(() => integrate(history.data?.points ?? []), [history.data]);
+  const src = sources.data?.find((s) => s.id === sourceId);
+  return (
+    <section className="panel" data-testid="solar-today">
+      <h2>Solar today</h2>
+      <ErrorText error={sources.error ?? history.error} prefix="Could not load today's energy" />
+      {sources.data?.length === 0 ? (
+        <p className="muted">
+          No inverter or meter is configured. <Link href="/energy/sources">Add an energy source</Link> to see
+          today's production and consumption here, and to run miners on solar surplus.
+        </p>
+      ) : !src ? (
+        sources.isPending ? (
+          <Loading what="energy sources" />
+        ) : null
+      ) : (
+        <>
+          <div className="stats">
+            <Stat label="PV" value={<span data-testid="today-pv">{kwh(totals.pvKWh)}</span>} />
+            <Stat label="Load" value={kwh(totals.loadKWh)} />
+            <Stat label="Imported" value={kwh(totals.importKWh)} />
+            <Stat label="Exported" value={kwh(totals.exportKWh)} />
+          </div>
+          <p className="muted small-text">
+            {src.name}
+            {src.latest ? `: now ${watts(src.latest.pvW)} PV, ${gridText(src.latest.gridW)}` : ''}
+            {src.status.state === 'failing' ? ` (failing: ${src.status.error ?? 'no reason given'})` : ''}.
+            From {totals.hours.toFixed(1)} h of readings since midnight.{' '}
+            <Link href="/energy">Solar control</Link>
+          </p>
         </>
       )}
     </section>
