@@ -260,10 +260,12 @@ try {
         minOnS: 40,
         minOffS: 40,
       });
-      const asics = (await api(token, 'GET', '/api/v1/devices?kind=asic&limit=1000')).items as {
-        id: string;
-        ip: string;
-      }[];
+      // The ASICs reach the commander with the sentry's first report: wait for them.
+      let asics: { id: string; ip: string }[] = [];
+      for (let i = 0; i < 60 && asics.length < farm.sims.length; i++) {
+        asics = (await api(token, 'GET', '/api/v1/devices?kind=asic&limit=1000')).items;
+        if (asics.length < farm.sims.length) await new Promise((r) => setTimeout(r, 500));
+      }
       const solarOnly = farm.sims.filter(
         (s) => s.type === 'antminer' || s.type === 'avalon' || s.type === 'whatsminer',
       );
