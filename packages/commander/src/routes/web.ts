@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { requireUser } from '../auth/authenticate.js';
 import type { AppContext } from '../context.js';
 import { ApiError, notFound } from '../errors.js';
+import { askSentry } from '../services/push-hub.js';
 import type { App } from './app-type.js';
 import { idParams } from './params.js';
 
@@ -191,24 +192,14 @@ export function webRoutes(app: App, ctx: AppContext) {
       if (!sentry) throw notFound('sentry');
       if (sentry.kind !== 'asic') throw new ApiError(422, 'unprocessable', 'only an ASIC sentry can scan');
       if (sentry.revoked_at !== null) throw new ApiError(409, 'conflict', 'sentry is revoked');
-      if (!ctx.push.isConnected(sentry.id)) {
-        throw new ApiError(
-          409,
-          'sentry_offline',
-          'the sentry is not connected to this commander right now; start it, or try again when it is online',
-        );
-      }
-      let answer: { ok: boolean; output: string };
-      try {
-        answer = await ctx.push.request(
-          sentry.id,
-          'scan-asics',
-          { ranges: request.body.ranges },
-          webLimits.scanTimeoutMs,
-        );
-      } catch (err) {
-        throw new ApiError(504, 'sentry_timeout', (err as Error).message);
-      }
+      const answer = await askSentry(
+        ctx,
+        sentry.id,
+        'scan-asics',
+        { ranges: request.body.ranges },
+        webLimits.scanTimeoutMs,
+        'the sentry is not connected to this commander right now; start it, or try again when it is online',
+      );
       if (!answer.ok) throw new ApiError(422, 'unprocessable', `the sentry could not scan: ${answer.output}`);
       let raw: unknown;
       try {
