@@ -10,46 +10,15 @@ import {
   startFarm,
 } from '@mrm/simulators/asics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, type Running, startCommander } from '../../commander/test/helpers.js';
+import {
+  adminClient,
+  type Running,
+  sentryFromSource,
+  startCommander,
+  until,
+} from '../../commander/test/helpers.js';
 
-const main = new URL('../src/main.ts', import.meta.url).pathname;
-/** The sentry from source, in its own process, as `npx mrm-asic-sentry` runs it. */
-const sentryArgs = (...args: string[]) => ['--conditions=source', '--import', 'tsx', main, ...args];
-
-/** Async, so the commander in this same process keeps answering while the CLI runs. */
-function runCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, sentryArgs(...args), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => {
-      stdout += d.toString();
-    });
-    child.stderr!.on('data', (d) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const { args: sentryArgs, run: runCli } = sentryFromSource('asic');
 
 describe('ASIC sentry end to end: commander, sentry process, a simulated farm on a /24', () => {
   let commander: Running;

@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type Commander, type Config, createCommander, loadConfig } from '../src/index.js';
 
@@ -159,4 +161,45 @@ export async function clientsByRole(base: string) {
     out[role] = client(base, await loginAs(base, username, 'password-123'));
   }
   return out;
+}
+
+/** A sentry's CLI from source, in its own process, as `npx mrm-…-sentry` runs it. */
+export function sentryFromSource(kind: 'rig' | 'asic') {
+  const main = fileURLToPath(new URL(`../../${kind}-sentry/src/main.ts`, import.meta.url));
+  const args = (...rest: string[]) => ['--conditions=source', '--import', 'tsx', main, ...rest];
+  /** Async, so a commander in this same process keeps answering while the CLI runs. */
+  const run = (...rest: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> =>
+    new Promise((resolve) => {
+      const child = spawn(process.execPath, args(...rest), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (d) => {
+        stdout += d.toString();
+      });
+      child.stderr!.on('data', (d) => {
+        stderr += d.toString();
+      });
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  return { args, run };
+}
+
+/** Polls `fn` until it returns something truthy; the error names what was awaited and the last failure. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -6,44 +6,18 @@ import { sentryPaths } from '@mrm/protocol';
 import { type SimulatedFarm, startFarm } from '@mrm/simulators/asics';
 import { type SunspecSim, startSunspecSim } from '@mrm/simulators/energy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminClient, client, type Running, startCommander } from './helpers.js';
+import {
+  adminClient,
+  client,
+  type Running,
+  sentryFromSource,
+  startCommander,
+  until as waitUntil,
+} from './helpers.js';
 
-const asicMain = new URL('../../asic-sentry/src/main.ts', import.meta.url).pathname;
-const asicArgs = (...args: string[]) => ['--conditions=source', '--import', 'tsx', asicMain, ...args];
-
-function runCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, asicArgs(...args), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => {
-      stdout += d.toString();
-    });
-    child.stderr!.on('data', (d) => {
-      stderr += d.toString();
-    });
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined | null | false>,
-  timeoutMs = 40_000,
-): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const { args: asicArgs, run: runCli } = sentryFromSource('asic');
+const until = <T>(what: string, fn: () => Promise<T | undefined | null | false>) =>
+  waitUntil(what, fn, 40_000);
 
 const ASIC_W = 3250;
 const RIG_W = 1000;
