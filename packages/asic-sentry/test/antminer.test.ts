@@ -117,3 +117,38 @@ describe('Antminer stock driver against the simulator', () => {
     expect(sim.state.sleeping).toBe(false);
   });
 });
+
+describe('HTTP Digest to a miner', () => {
+  it('answers a known challenge at once: one 401 for many calls, and a new challenge is taken up', async () => {
+    const { createServer } = await import('node:http');
+    const { DigestGate } = await import('../../simulators/src/asics/digest-auth.js');
+    let gate = new DigestGate('antMiner Configuration', 'root', () => 'root');
+    let challenged = 0;
+    let served = 0;
+    const server = createServer((req, res) => {
+      const denied = gate.check(req);
+      if (denied) {
+        challenged++;
+        res.writeHead(401, denied.headers).end(denied.body);
+        return;
+      }
+      served++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.10.20', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const { httpJson } = await import('../src/transport/http.js');
+    const t = { ip: '127.0.10.20', port, timeoutMs: 2000, maxBytes: 1 << 20 };
+    const digest = { user: 'root', password: 'root' };
+    try {
+      for (let i = 0; i < 3; i++)
+        expect(await httpJson(t, { path: '/cgi-bin/x.cgi', digest })).toEqual({ ok: true });
+      expect({ challenged, served }).toEqual({ challenged: 1, served: 3 });
+      gate = new DigestGate('antMiner Configuration', 'root', () => 'root'); // the miner rebooted: new nonce
+      expect(await httpJson(t, { path: '/cgi-bin/x.cgi', digest })).toEqual({ ok: true });
+      expect({ challenged, served }).toEqual({ challenged: 2, served: 4 });
+    } finally {
+      server.close();
+    }
+  });
+});
