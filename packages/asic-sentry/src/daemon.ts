@@ -131,7 +131,8 @@ export class AsicDaemon {
     }
     this.timers.push(setInterval(() => void this.checkDesiredState(), this.settings.desiredStatePollMs));
     this.timers.push(setInterval(() => void this.pollAll(), this.settings.pollIntervalMs));
-    void this.pollAll();
+    // The first desired state may already have started a cycle; do not queue a second one.
+    if (!this.polling) void this.pollAll();
   }
 
   async stop() {

@@ -14,8 +14,8 @@ export const probePorts = [80, 4028, 4433] as const;
 export async function identify(
   t: AsicTarget,
   closedPorts: ReadonlySet<number> = new Set(),
+  p: Probes = new Probes(t, closedPorts),
 ): Promise<AsicIdentity | null> {
-  const p = new Probes(t, closedPorts);
   void p.rpc('version');
   void p.http('/');
   for (const d of identificationOrder) {
@@ -48,9 +48,11 @@ export async function checkAsic(
       'unsupported',
       `unknown ASIC type "${type}" (known: auto, ${driverTypes.join(', ')})`,
     );
-  const identity = await driver.detect(new Probes(t)).catch(() => null);
+  // One set of probes: what the stated type's check asked is not asked again to name the real type.
+  const probes = new Probes(t);
+  const identity = await driver.detect(probes).catch(() => null);
   if (identity) return { identity, driver };
-  const actual = await identify(t);
+  const actual = await identify(t, undefined, probes);
   if (actual)
     throw new AsicError(
       'wrong_type',

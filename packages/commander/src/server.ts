@@ -103,7 +103,7 @@ export async function createCommander(
     log: app.log,
     signingKey: await loadOrCreateSigningKey(store),
     push,
-    events: new DeviceEvents(store.db),
+    events: new DeviceEvents(),
     loginThrottle: new LoginThrottle(undefined, now),
     now,
   } as AppContext;

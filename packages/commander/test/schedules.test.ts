@@ -139,6 +139,15 @@ describe.each(databases)('schedules API and their effect (%s)', (dbKind) => {
     });
     const p = await admin.patch(`/api/v1/schedules/${c.body.id}`, { enabled: false, end: '06:00' });
     expect(p.body, JSON.stringify(p.body)).toMatchObject({ enabled: false, end: '06:00', activeNow: false });
+    // A PATCH changes only what it names: the devices, zone and outside action stay.
+    const renamed = await admin.patch(`/api/v1/schedules/${c.body.id}`, { name: 'Night tariff 2' });
+    expect(renamed.body).toMatchObject({
+      name: 'Night tariff 2',
+      enabled: false,
+      timeZone: 'Europe/Berlin',
+      deviceIds: [rigId],
+      outsideAction: null,
+    });
     expect((await admin.get('/api/v1/schedules')).body.items).toHaveLength(1);
     expect((await admin.del(`/api/v1/schedules/${c.body.id}`)).status).toBe(200);
     expect((await admin.get(`/api/v1/schedules/${c.body.id}`)).status).toBe(404);

@@ -387,7 +387,8 @@ describe('solar controller over whole days (replay)', () => {
     for (const strictImport of [true, false]) {
       const s = settings({ residualW: 100, strictImport, maxSwitchesPerHour: 4 });
       const lastChange = new Map<string, { at: number; level: number }>();
-      let violations = 0;
+      let onViolations = 0;
+      let offViolations = 0;
       const res = replay({
         settings: s,
         units: fleet,
@@ -398,8 +399,8 @@ describe('solar controller over whole days (replay)', () => {
             const prev = lastChange.get(d.unitId!);
             if (prev) {
               const held = st.at - prev.at;
-              if (prev.level > 0 && d.toLevel < prev.level && held < s.minOnS * 1000) violations++;
-              if (prev.level === 0 && d.toLevel > 0 && held < s.minOffS * 1000) violations++;
+              if (prev.level > 0 && d.toLevel < prev.level && held < s.minOnS * 1000) onViolations++;
+              if (prev.level === 0 && d.toLevel > 0 && held < s.minOffS * 1000) offViolations++;
             }
             lastChange.set(d.unitId!, { at: st.at, level: d.toLevel });
           }
@@ -408,11 +409,14 @@ describe('solar controller over whole days (replay)', () => {
       for (const d of res.devices) expect(d.maxSwitchesInAnHour, d.name).toBeLessThanOrEqual(4);
       const total = res.devices.reduce((n, d) => n + d.switches, 0);
       expect(total).toBeGreaterThan(4); // clouds do make it work
+      // Nothing restarts before its minimum off time, whichever mode.
+      expect(offViolations).toBe(0);
       if (strictImport) {
-        // Import while a device runs never lasts longer than the disable delay (+ one tick).
+        // Import while a device runs never lasts longer than the disable delay (+ one tick); the
+        // import limit may cut a minimum on time short, by design.
         expect(res.totals.longestImportS).toBeLessThanOrEqual(s.disableDelayS + 10);
       } else {
-        expect(violations).toBe(0);
+        expect(onViolations).toBe(0);
       }
     }
   });

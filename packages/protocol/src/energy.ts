@@ -228,33 +228,40 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)
  * schedule they are set to `outsideAction` unless that is null (left as they are).
  * A window whose end is before its start runs past midnight (22:00–06:00).
  */
-export const scheduleBodySchema = z
-  .object({
-    name: nameSchema,
-    enabled: z.boolean().default(true),
-    days: z.array(z.number().int().min(0).max(6)).min(1).max(7),
-    start: hhmm,
-    end: hhmm,
-    timeZone: z
-      .string()
-      .max(64)
-      .refine((tz) => {
-        try {
-          new Intl.DateTimeFormat('en-US', { timeZone: tz });
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'must be an IANA time zone such as Europe/Berlin or UTC')
-      .default('UTC'),
-    action: scheduleActionSchema,
-    outsideAction: scheduleActionSchema.nullable().default(null),
-    deviceIds: z.array(idSchema).max(10_000).default([]),
-    groupIds: z.array(idSchema).max(1000).default([]),
+/** The schedule's fields with no defaults: a PATCH changes only what it names. */
+const scheduleFields = z.object({
+  name: nameSchema,
+  enabled: z.boolean(),
+  days: z.array(z.number().int().min(0).max(6)).min(1).max(7),
+  start: hhmm,
+  end: hhmm,
+  timeZone: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Europe/Berlin or UTC'),
+  action: scheduleActionSchema,
+  outsideAction: scheduleActionSchema.nullable(),
+  deviceIds: z.array(idSchema).max(10_000),
+  groupIds: z.array(idSchema).max(1000),
+});
+export const scheduleBodySchema = scheduleFields
+  .extend({
+    enabled: scheduleFields.shape.enabled.default(true),
+    timeZone: scheduleFields.shape.timeZone.default('UTC'),
+    outsideAction: scheduleFields.shape.outsideAction.default(null),
+    deviceIds: scheduleFields.shape.deviceIds.default([]),
+    groupIds: scheduleFields.shape.groupIds.default([]),
   })
   .strict();
 export const scheduleCreateSchema = scheduleBodySchema;
-export const scheduleUpdateSchema = scheduleBodySchema.partial().strict();
+export const scheduleUpdateSchema = scheduleFields.partial().strict();
 export const scheduleSchema = z.object({
   id: idSchema,
   name: z.string(),

@@ -370,6 +370,9 @@ describe('dashboard in a real browser', () => {
     await p.getByRole('button', { name: 'Menu' }).click();
     await p.getByRole('link', { name: 'Devices' }).click();
     await p.getByTestId('device-count').waitFor();
+    // Nothing wider than the phone, and the dark palette is the one in use.
+    expect(await p.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await p.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(15, 18, 22)');
     await shot('devices-phone-dark', p);
     await phone.close();
   });

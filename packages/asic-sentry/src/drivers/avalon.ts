@@ -1,6 +1,6 @@
 import { AsicError } from '../errors.js';
 import { type AsicBoard, type AsicFan, type AsicReading, finishReading } from '../model.js';
-import { bannerText, cgminerCommand, first, type Json, section } from '../transport/cgminer.js';
+import { bannerText, cgminerCommand, first, type Json, section, statusOf } from '../transport/cgminer.js';
 import { count, nonNeg, toHs } from '../units.js';
 import { cgminerPools } from './cgminer-common.js';
 import { type AsicDriver, controlCapabilities, type PowerControl } from './types.js';
@@ -40,7 +40,7 @@ function modelOf(v: Json): string | undefined {
 
 async function ascset(t: Parameters<PowerControl['reboot'] & {}>[0], what: string): Promise<void> {
   const reply = await cgminerCommand({ ...t, port: t.port ?? 4028 }, 'ascset', what);
-  const msg = String(first(reply, 'STATUS').Msg ?? (reply.STATUS as Json[] | undefined)?.[0]?.Msg ?? '');
+  const msg = String(statusOf(reply)?.Msg ?? '');
   if (!/success/i.test(msg))
     throw new AsicError('refused_command', `ascset ${what}: ${msg || 'no confirmation'}`);
 }

@@ -1,4 +1,5 @@
 import { AsicError } from '../errors.js';
+import { parseLooseJson } from '../loose-json.js';
 import type {
   AsicBoard,
   AsicFan,
@@ -86,7 +87,7 @@ async function login(t: AsicTarget): Promise<string> {
     throw new AsicError('http_status', `${t.ip}/api/v1/auth/login: HTTP ${a.status}`);
   let token: unknown;
   try {
-    token = (JSON.parse(a.text) as Json).token;
+    token = (parseLooseJson(a.text) as Json).token;
   } catch {
     throw new NoRest(`${t.ip}: login answer is not JSON`);
   }
@@ -102,7 +103,7 @@ async function restGet(t: AsicTarget, token: string, path: string): Promise<unkn
   if (a.status < 200 || a.status >= 300)
     throw new AsicError('http_status', `${t.ip}/api/v1/${path}: HTTP ${a.status}`);
   try {
-    return JSON.parse(a.text);
+    return parseLooseJson(a.text);
   } catch {
     throw new AsicError('malformed', `${t.ip}/api/v1/${path}: answer is not JSON`);
   }

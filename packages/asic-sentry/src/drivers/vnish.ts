@@ -1,4 +1,5 @@
 import { AsicError } from '../errors.js';
+import { parseLooseJson } from '../loose-json.js';
 import type {
   AsicBoard,
   AsicFan,
@@ -65,7 +66,7 @@ async function getJson(t: AsicTarget, path: string): Promise<Json> {
     throw new AsicError('http_status', `${t.ip}${path}: HTTP ${a.status}`);
   let v: unknown;
   try {
-    v = JSON.parse(a.text);
+    v = parseLooseJson(a.text);
   } catch {
     throw new NoRest(`${t.ip}${path}: not JSON (not a VNish 1.x API)`);
   }
@@ -229,7 +230,7 @@ async function unlock(t: AsicTarget): Promise<string> {
     throw new AsicError('http_status', `${t.ip}/api/v1/unlock: HTTP ${a.status}`);
   let token: unknown;
   try {
-    token = (JSON.parse(a.text) as Json).token;
+    token = (parseLooseJson(a.text) as Json).token;
   } catch {
     token = undefined;
   }

@@ -357,8 +357,7 @@ export function deviceRoutes(app: App, ctx: AppContext) {
         );
       });
       await ctx.push.stateMayHaveChanged([before.sentry_id]);
-      const row = await loadWithSentry(before.id);
-      return deviceView(row, row.sentry_last_seen, now, ctx.config.sentryOfflineAfterMs);
+      return fullView(await loadWithSentry(before.id));
     },
   );
 

@@ -325,9 +325,11 @@ export function energyRoutes(app: App, ctx: AppContext) {
         .where('source_id', '=', request.params.id)
         .where('ts', '>=', from)
         .where('ts', '<=', to)
-        .orderBy('ts')
+        // The newest readings first, so a range longer than the cap keeps its recent end.
+        .orderBy('ts', 'desc')
         .limit(200_000)
         .execute();
+      rows.reverse();
       const point = (r: (typeof rows)[number]) => ({
         at: r.ts,
         pvW: r.pv_w,

@@ -22,6 +22,29 @@ interface Client {
  */
 export function eventRoutes(app: App, ctx: AppContext) {
   const clients = new Set<Client>();
+  // Device ids per sentry, shared by every browser and kept for one throttle window: a report
+  // costs one lookup, not one per connected browser.
+  const idsBySentry = new Map<string, { at: number; ids: Promise<string[]> }>();
+  const devicesOf = async (sentryIds: string[]): Promise<string[]> => {
+    const now = Date.now();
+    const lists = sentryIds.map((id) => {
+      let hit = idsBySentry.get(id);
+      if (!hit || now - hit.at > eventLimits.minIntervalMs) {
+        const ids = ctx.store.db
+          .selectFrom('devices')
+          .select('id')
+          .where('sentry_id', '=', id)
+          .limit(eventLimits.maxIdsPerEvent + 1)
+          .execute()
+          .then((rows) => rows.map((r) => r.id));
+        ids.catch(() => idsBySentry.delete(id));
+        hit = { at: now, ids };
+        idsBySentry.set(id, hit);
+      }
+      return hit.ids;
+    });
+    return (await Promise.all(lists)).flat();
+  };
 
   async function flush(client: Client) {
     client.timer = null;
@@ -31,16 +54,8 @@ export function eventRoutes(app: App, ctx: AppContext) {
     client.lastSentAt = Date.now();
     let payload: { sentryIds: string[]; ids?: string[]; all?: true };
     try {
-      const rows = await ctx.store.db
-        .selectFrom('devices')
-        .select('id')
-        .where('sentry_id', 'in', sentryIds)
-        .limit(eventLimits.maxIdsPerEvent + 1)
-        .execute();
-      payload =
-        rows.length > eventLimits.maxIdsPerEvent
-          ? { sentryIds, all: true }
-          : { sentryIds, ids: rows.map((r) => r.id) };
+      const ids = await devicesOf(sentryIds);
+      payload = ids.length > eventLimits.maxIdsPerEvent ? { sentryIds, all: true } : { sentryIds, ids };
     } catch (err) {
       ctx.log.warn({ err }, 'could not list changed devices for the event stream');
       payload = { sentryIds, all: true };

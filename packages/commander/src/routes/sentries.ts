@@ -47,6 +47,15 @@ function commandView(c: SentryCommandsTable) {
 /** How long "add an ASIC" waits for the sentry's check (identification tries several makes). */
 export const asicCheckTimeoutMs = 30_000;
 
+/** What an ASIC sentry answers to check-asic (its AsicIdentity). */
+const sentryIdentitySchema = z.object({
+  type: z.string().max(32),
+  make: z.string().max(200).optional(),
+  model: z.string().max(200).optional(),
+  firmware: z.string().max(200).optional(),
+  firmwareVersion: z.string().max(200).optional(),
+});
+
 export function sentryRoutes(app: App, ctx: AppContext) {
   const { db } = ctx.store;
 
@@ -534,9 +543,16 @@ export function sentryRoutes(app: App, ctx: AppContext) {
             'asic_check_failed',
             `the sentry checked ${key}: ${answer.output.slice(0, 500)}`,
           );
+        let parsed: unknown;
         try {
-          identity = JSON.parse(answer.output);
+          parsed = JSON.parse(answer.output);
         } catch {
+          parsed = undefined;
+        }
+        // Peer data: checked like any request body before it reaches the database.
+        const checked = sentryIdentitySchema.safeParse(parsed);
+        if (checked.success) identity = checked.data;
+        else {
           throw new ApiError(
             502,
             'bad_sentry_answer',
@@ -594,9 +610,11 @@ export function sentryRoutes(app: App, ctx: AppContext) {
         );
       });
       await ctx.push.stateMayHaveChanged([sentry.id]);
-      return reply
-        .status(201)
-        .send(deviceView(row, sentry.last_seen_at, now, ctx.config.sentryOfflineAfterMs));
+      return reply.status(201).send(
+        deviceView(row, sentry.last_seen_at, now, ctx.config.sentryOfflineAfterMs, {
+          sentryExpectedPools: sentry.expected_pools,
+        }),
+      );
     },
   );
 }

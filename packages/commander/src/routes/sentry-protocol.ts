@@ -85,6 +85,8 @@ export function sentryProtocolRoutes(app: App, ctx: AppContext) {
       let oldest = Number.POSITIVE_INFINITY;
       for (const b of request.body.batches) for (const d of b.devices) if (d.at < oldest) oldest = d.at;
       if (result.stored && Number.isFinite(oldest)) ctx.telemetry.noteIngested(oldest);
+      // The dashboard's live updates hear of it once, whatever the number of browsers.
+      if (result.stored) ctx.events.reportStored(sentry.id);
       return result;
     },
   );

@@ -1,7 +1,3 @@
-import type { ReportResponse } from '@mrm/protocol';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-
 /** Named limits of the dashboard's live updates (GET /api/v1/events). */
 export const eventLimits = {
   /** Browsers connected at once to one commander; more are refused with 503. */
@@ -18,15 +14,11 @@ export const eventLimits = {
 export type ReportListener = (sentryIds: ReadonlySet<string>) => void;
 
 /**
- * The commander's in-process notice board for stored reports. Ingest calls `reportStored`; the
+ * The commander's in-process notice board for stored reports. The report route calls `reportStored`; the
  * SSE route subscribes per browser and throttles on its own.
  */
 export class DeviceEvents {
   private readonly listeners = new Set<ReportListener>();
-
-  constructor(db?: Kysely<Database>) {
-    if (db) byDatabase.set(db, this);
-  }
 
   subscribe(listener: ReportListener): () => void {
     this.listeners.add(listener);
@@ -42,17 +34,4 @@ export class DeviceEvents {
     const ids = new Set([sentryId]);
     for (const l of this.listeners) l(ids);
   }
-}
-
-/** Ingest knows only the database handle, so each commander's events are found through it. */
-const byDatabase = new WeakMap<object, DeviceEvents>();
-
-/** Called once after a report transaction: tells the dashboard when something was stored. */
-export function notifyReportStored<T extends Pick<ReportResponse, 'stored'>>(
-  db: object,
-  sentryId: string,
-  result: T,
-): T {
-  if (result.stored > 0) byDatabase.get(db)?.reportStored(sentryId);
-  return result;
 }

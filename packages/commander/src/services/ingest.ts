@@ -4,7 +4,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, DevicesTable, SentriesTable, TelemetryRawTable } from '../db/schema.js';
 import { ApiError } from '../errors.js';
 import { effectiveExpected, groupsOf } from './devices.js';
-import { notifyReportStored } from './events.js';
 import { poolMismatch } from './wallet-guard.js';
 
 /** Rows per multi-row INSERT or IN list; well under SQLite's and PostgreSQL's bind-parameter caps. */
@@ -59,7 +58,7 @@ export async function ingestReport(
         );
     }
   }
-  const result = await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     let stored = 0;
     let duplicates = 0;
     for (const batch of ordered) {
@@ -84,7 +83,6 @@ export async function ingestReport(
       .executeTakeFirstOrThrow();
     return { ackSeq: row.last_seq, stored, duplicates };
   });
-  return notifyReportStored(db, sentry.id, result);
 }
 
 /** The driver type the ASIC sentry reports in details, else one derived from the make. */
@@ -128,17 +126,8 @@ async function storeDevices(
     if (!seen || r.at >= seen.at) newest.set(r.key, r);
   }
   const known = new Map<string, Pick<DevicesTable, 'id' | 'last_seen' | 'expected_pools' | 'pool_alert'>>();
-  // The wallet guard's widest expectation: the sentry's, for ASICs without their own or a group's.
-  const sentryExpected =
-    sentry.kind === 'asic'
-      ? ((
-          await trx
-            .selectFrom('sentries')
-            .select('expected_pools')
-            .where('id', '=', sentry.id)
-            .executeTakeFirst()
-        )?.expected_pools ?? null)
-      : null;
+  // The wallet guard's widest expectation: the sentry's (its row came with the token check).
+  const sentryExpected = sentry.kind === 'asic' ? sentry.expected_pools : null;
   for (const keys of chunks([...newest.keys()])) {
     const rows = await trx
       .selectFrom('devices')

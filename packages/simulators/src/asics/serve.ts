@@ -164,8 +164,11 @@ export function cgminerServer(
         else return; // wait for the rest
       }
       handled = true;
+      // A handler that throws answers like an unknown command rather than crashing the process.
       const answer =
-        (await handler(req, socket)) ??
+        (await Promise.resolve()
+          .then(() => handler(req!, socket))
+          .catch(() => null)) ??
         `{"STATUS":[{"STATUS":"E","When":${Math.floor(Date.now() / 1000)},"Code":14,"Msg":"Invalid command","Description":"cgminer"}],"id":1}`;
       if (state.slowMs > 0) await sleep(state.slowMs);
       if (socket.destroyed) return;
@@ -173,9 +176,13 @@ export function cgminerServer(
       socket.end(state.fault === 'none' && nul ? Buffer.concat([body, Buffer.from([0])]) : body);
     });
   });
-  server.on('close', () => {
+  // net.Server only closes once its connections end: a client holding a half-sent request would
+  // keep stop() waiting, so closing destroys them first.
+  const close = server.close.bind(server);
+  server.close = (cb?: (err?: Error) => void) => {
     for (const s of sockets) s.destroy();
-  });
+    return close(cb);
+  };
   return server;
 }
 
